@@ -1,0 +1,364 @@
+//! Utilization ("foveation") maps, DESIGN 2.3: how many ways each input pixel reaches the
+//! last feature map. It is the gradient of the sum of the last map with every weight 1, one
+//! channel, normalization and activations as identity and pooling as a sum, so it is computed
+//! as that backward pass: start from ones on the output and push back through each layer.
+//!
+//! Each window layer is separable (its two axes are independent, DESIGN 2.2), so the pass
+//! through it is two sparse matrix products, `Gᵢₙ = A_hᵀ · G · A_w`, done as row updates
+//! (`axpy`, SIMD on wasm). [`super::reference`] does the same in the plain 2-D way, and the
+//! property tests hold this path to it.
+
+use super::axis_operator::AxisOperator;
+use super::kernels::axpy;
+use crate::error::{Error, Result};
+use crate::net::{ModeOverride, Network, Plan, Size, Step};
+use ndarray::Array2;
+
+/// A map whose raw counts are `values · 2^log2_scale`.
+///
+/// Counts grow like `k²` per layer (VGG-19's centre is 9¹⁶ ≈ 1.85·10¹⁵, still an exact
+/// integer in f64), but a deep custom net would overflow f64: whenever the largest value
+/// passes 2^[`RESCALE_ABOVE_LOG2`] the map is divided by a power of two, which is exact.
+/// For every zoo net up to 1024×1024 the scale stays 0 and the values are the exact counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UtilizationMap {
+    pub values: Array2<f64>,
+    pub log2_scale: i32,
+}
+
+/// Far below f64's 2^1024, so a layer of any allowed kernel size cannot overflow after it.
+const RESCALE_ABOVE_LOG2: i32 = 512;
+
+/// The backward pass keeps, per level of block nesting, the gradient at the block's input and
+/// the running branch sum, plus the pass's own two work buffers. The browser's wasm32 heap
+/// is 4 GiB at most; a quarter of it leaves room for the page and the colour-mapped copy.
+pub const MEMORY_LIMIT_MIB: usize = 1024;
+
+impl UtilizationMap {
+    pub fn size(&self) -> Size {
+        let (h, w) = self.values.dim();
+        [h, w]
+    }
+
+    /// The raw count at `(y, x)`; `inf` only if the count itself exceeds f64's range.
+    pub fn raw(&self, y: usize, x: usize) -> f64 {
+        self.values[(y, x)] * 2f64.powi(self.log2_scale)
+    }
+
+    fn ones(size: Size) -> Self {
+        UtilizationMap {
+            values: Array2::ones((size[0], size[1])),
+            log2_scale: 0,
+        }
+    }
+
+    fn rescale_if_large(&mut self) {
+        let max = self.values.iter().copied().fold(0.0, f64::max);
+        if max > 2f64.powi(RESCALE_ABOVE_LOG2) {
+            self.values *= 2f64.powi(-RESCALE_ABOVE_LOG2);
+            self.log2_scale += RESCALE_ABOVE_LOG2;
+        }
+    }
+
+    /// `self += other`, aligning scales (exactly, by powers of two).
+    fn add(&mut self, mut other: UtilizationMap) {
+        if other.log2_scale > self.log2_scale {
+            std::mem::swap(self, &mut other);
+        }
+        let shift = other.log2_scale - self.log2_scale;
+        self.values.scaled_add(2f64.powi(shift), &other.values);
+    }
+}
+
+/// The utilization map of the first `depth` layers of `network` (all for `None`) at `input`,
+/// with the network's own padding or one `mode` for every convolution.
+pub fn utilization(
+    network: &Network,
+    input: Size,
+    mode: ModeOverride,
+    depth: Option<usize>,
+) -> Result<UtilizationMap> {
+    let plan = network.plan(input, mode, depth)?;
+    utilization_of_plan(&plan)
+}
+
+/// The utilization map of a resolved plan.
+pub fn utilization_of_plan(plan: &Plan) -> Result<UtilizationMap> {
+    check_memory(plan)?;
+    Ok(backward_sequence(
+        &plan.steps,
+        UtilizationMap::ones(plan.output),
+    ))
+}
+
+/// Refuses sizes whose buffers would not fit, before allocating any of them.
+pub fn check_memory(plan: &Plan) -> Result<()> {
+    let pixels = (plan.input[0] as u128) * (plan.input[1] as u128);
+    let buffers = 4 + 2 * plan.nesting as u128;
+    let needed_mib = pixels * 8 * buffers / (1 << 20);
+    if needed_mib > MEMORY_LIMIT_MIB as u128 {
+        return Err(Error::TooMuchMemory {
+            height: plan.input[0],
+            width: plan.input[1],
+            needed_mib: needed_mib.min(usize::MAX as u128) as usize,
+            limit_mib: MEMORY_LIMIT_MIB,
+        });
+    }
+    Ok(())
+}
+
+fn backward_sequence(steps: &[Step], mut grad: UtilizationMap) -> UtilizationMap {
+    for step in steps.iter().rev() {
+        grad = backward_step(step, grad);
+    }
+    grad
+}
+
+fn backward_step(step: &Step, grad: UtilizationMap) -> UtilizationMap {
+    match step {
+        Step::Window { axes, mode, .. } => {
+            let rows = AxisOperator::new(&axes[0], *mode);
+            let cols = AxisOperator::new(&axes[1], *mode);
+            let mut out = UtilizationMap {
+                values: separable_backward(&grad.values, &rows, &cols),
+                log2_scale: grad.log2_scale,
+            };
+            out.rescale_if_large();
+            out
+        }
+        Step::GlobalPool { input, .. } => UtilizationMap {
+            values: Array2::from_elem((input[0], input[1]), grad.values[(0, 0)]),
+            log2_scale: grad.log2_scale,
+        },
+        Step::Block { branches, .. } => {
+            let mut sum: Option<UtilizationMap> = None;
+            for branch in branches {
+                let part = backward_sequence(branch, grad.clone());
+                match &mut sum {
+                    None => sum = Some(part),
+                    Some(total) => total.add(part),
+                }
+            }
+            // A plan's block always has a branch (`Network::plan` refuses empty blocks).
+            let mut total = sum.unwrap_or(grad);
+            total.rescale_if_large();
+            total
+        }
+    }
+}
+
+/// `Aᵣᵀ · grad · A꜀`, where `grad` is outputs × outputs and the result inputs × inputs.
+pub(crate) fn separable_backward(
+    grad: &Array2<f64>,
+    rows: &AxisOperator,
+    cols: &AxisOperator,
+) -> Array2<f64> {
+    // Height: row `input` of the result gathers the gradient rows of the windows reading it.
+    let out_width = grad.ncols();
+    let mut by_rows = Array2::<f64>::zeros((rows.inputs, out_width));
+    scatter_rows(&mut by_rows, grad, rows);
+    // Width: the same on the transpose, so this pass is row updates too.
+    let transposed = by_rows.t().as_standard_layout().into_owned();
+    let mut by_cols = Array2::<f64>::zeros((cols.inputs, rows.inputs));
+    scatter_rows(&mut by_cols, &transposed, cols);
+    by_cols.t().as_standard_layout().into_owned()
+}
+
+fn scatter_rows(dst: &mut Array2<f64>, src: &Array2<f64>, operator: &AxisOperator) {
+    for read in &operator.reads {
+        let source = src.row(read.out as usize);
+        let mut target = dst.row_mut(read.input as usize);
+        // Both arrays are freshly allocated in standard (row-major) layout.
+        if let (Some(t), Some(s)) = (target.as_slice_mut(), source.as_slice()) {
+            axpy(t, s, read.weight);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::reference::reference_utilization;
+    use crate::net::{spec::parse_network, zoo, Layer, WindowKind};
+    use crate::padding::PaddingMode;
+    use proptest::prelude::*;
+
+    #[test]
+    fn vgg19_centre_is_nine_to_the_sixteen() {
+        let net = zoo::build("vgg19").unwrap();
+        let map = utilization(&net, [512, 512], None, None).unwrap();
+        assert_eq!(map.log2_scale, 0);
+        assert_eq!(map.values[(256, 256)], 9f64.powi(16));
+        assert_eq!(map.values[(255, 255)], 9f64.powi(16));
+        assert!(map.values[(0, 0)] < map.values[(256, 256)] / 10.0);
+    }
+
+    fn stride_one_net(k: usize) -> Network {
+        Network {
+            name: "stride1".into(),
+            layers: (0..4)
+                .map(|i| Layer::conv(format!("c{i}"), k, 1, k / 2))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn symmetric_circular_and_replicate_3x3_are_uniform() {
+        for (mode, k) in [
+            (PaddingMode::Symmetric, 3),
+            (PaddingMode::Symmetric, 5),
+            (PaddingMode::Circular, 5),
+            (PaddingMode::Replicate, 3),
+        ] {
+            let map = utilization(&stride_one_net(k), [17, 23], Some(mode), None).unwrap();
+            let first = map.values[(0, 0)];
+            assert!(
+                map.values.iter().all(|&v| v == first),
+                "{mode} k={k} is not uniform"
+            );
+        }
+        // 5×5 replicate over-weights the border (the backup slide).
+        let map = utilization(
+            &stride_one_net(5),
+            [17, 17],
+            Some(PaddingMode::Replicate),
+            None,
+        )
+        .unwrap();
+        assert!(map.values[(0, 8)] > map.values[(8, 8)]);
+    }
+
+    #[test]
+    fn reflect_over_weights_the_pixel_next_to_the_border() {
+        let net = Network {
+            name: "one".into(),
+            layers: vec![Layer::conv("c", 3, 1, 1)],
+        };
+        let map = utilization(&net, [6, 6], Some(PaddingMode::Reflect), None).unwrap();
+        let row: Vec<f64> = map.values.row(3).to_vec();
+        // Per axis: border 2, next 4 (read by its own 3 windows and the mirror of −1), inner 3.
+        assert_eq!(row, vec![6.0, 12.0, 9.0, 9.0, 12.0, 6.0]);
+    }
+
+    #[test]
+    fn resnet50_is_skewed_at_224_and_mirror_symmetric_at_225() {
+        let net = zoo::build("resnet50").unwrap();
+        let skewed = utilization(&net, [224, 224], None, None).unwrap().values;
+        let flipped = skewed.slice(ndarray::s![..;-1, ..;-1]).to_owned();
+        assert_ne!(skewed, flipped);
+        // Top-left is read more than bottom-right: the bottom/right padding goes unread.
+        assert!(skewed[(0, 0)] > skewed[(223, 223)]);
+        let even = utilization(&net, [225, 225], None, None).unwrap().values;
+        let flipped = even.slice(ndarray::s![..;-1, ..;-1]).to_owned();
+        assert_eq!(even, flipped);
+        let transposed = even.t().to_owned();
+        assert_eq!(even, transposed);
+    }
+
+    #[test]
+    fn resnet152_at_1024_does_not_overflow() {
+        let net = zoo::build("resnet152").unwrap();
+        let map = utilization(&net, [1024, 1024], None, None).unwrap();
+        assert!(map.values.iter().all(|v| v.is_finite() && *v > 0.0));
+    }
+
+    #[test]
+    fn deep_nets_rescale_instead_of_overflowing() {
+        let net = Network {
+            name: "deep".into(),
+            layers: (0..250)
+                .map(|i| Layer::conv(format!("c{i}"), 7, 1, 3))
+                .collect(),
+        };
+        let map = utilization(&net, [16, 16], None, None).unwrap();
+        assert!(map.log2_scale > 0);
+        assert!(map.values.iter().all(|v| v.is_finite()));
+        // 49^250 ≈ 2^1404 at the centre when every window of a 7×7 stride-1 layer reads
+        // the centre: check the scale accounts for that magnitude.
+        let log2_centre = map.values[(8, 8)].log2() + map.log2_scale as f64;
+        assert!(log2_centre > 1024.0, "{log2_centre}");
+    }
+
+    #[test]
+    fn too_much_memory_is_an_error_not_an_allocation() {
+        let net = zoo::build("resnet50").unwrap();
+        let err = utilization(&net, [60000, 60000], None, None).unwrap_err();
+        assert!(matches!(err, Error::TooMuchMemory { .. }), "{err}");
+    }
+
+    #[test]
+    fn per_layer_maps() {
+        let net = zoo::build("vgg19").unwrap();
+        let first = utilization(&net, [32, 32], None, Some(1)).unwrap();
+        assert_eq!(first.values[(0, 0)], 4.0);
+        assert_eq!(first.values[(10, 10)], 9.0);
+    }
+
+    fn arbitrary_net() -> impl Strategy<Value = (Network, Size)> {
+        let window = (
+            1usize..5,
+            1usize..4,
+            1usize..3,
+            0usize..3,
+            0usize..3,
+            0usize..3,
+        );
+        (
+            prop::collection::vec(window, 1..4),
+            0usize..8,
+            prop::bool::ANY,
+            8usize..20,
+            8usize..20,
+        )
+            .prop_map(|(windows, mode, residual, h, w)| {
+                let mode = PaddingMode::ALL[mode];
+                let mut layers: Vec<Layer> = windows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(k, s, d, pb, pa, kind))| {
+                        let mut layer = Layer::conv(format!("l{i}"), k, s, 0);
+                        if let Layer::Window(wl) = &mut layer {
+                            wl.window[0].dilation = d;
+                            wl.padding[0] = crate::geometry::PaddingSpec::Explicit {
+                                before: pb,
+                                after: pa,
+                            };
+                            wl.padding[1] = crate::geometry::PaddingSpec::Same;
+                            wl.mode = mode;
+                            if kind == 2 {
+                                wl.kind = WindowKind::MaxPool;
+                            }
+                        }
+                        layer
+                    })
+                    .collect();
+                if residual {
+                    let text = r#"{"layers": [{"type": "residual",
+                        "main": [{"type": "conv", "kernel": 3, "padding": 1, "padding_mode": "reflect"}],
+                        "shortcut": [{"type": "avg_pool", "kernel": 1, "stride": 1}]}]}"#;
+                    layers.extend(parse_network(text).unwrap().layers);
+                }
+                (
+                    Network {
+                        name: "random".into(),
+                        layers,
+                    },
+                    [h, w],
+                )
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_matches_reference((net, size) in arbitrary_net()) {
+            if let Ok(plan) = net.plan(size, None, None) {
+                let fast = utilization_of_plan(&plan).unwrap();
+                let slow = reference_utilization(&plan);
+                prop_assert_eq!(fast.log2_scale, 0);
+                for (a, b) in fast.values.iter().zip(slow.iter()) {
+                    prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{} vs {}", a, b);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! padlens: where is a convolutional network blind because of its padding?
+//!
+//! The core computes, natively and in WebAssembly alike, the quantities of *Mind the Pad —
+//! CNNs Can Develop Blind Spots* (ICLR 2021): per-axis convolution arithmetic
+//! ([`geometry`]), padding modes ([`padding`]), network graphs and a torchvision-exact zoo
+//! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]).
+//! `wasm.rs` only converts types for the browser.
+
+pub mod analysis;
+pub mod error;
+pub mod geometry;
+pub mod net;
+pub mod padding;
+pub mod render;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Axis, AxisError, Error, Result};

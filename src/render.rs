@@ -1,0 +1,199 @@
+//! Colour-mapped pictures of maps, as RGBA bytes, so the page only blits and the CLI only
+//! encodes. Only colour-blind-safe, perceptually uniform maps are offered (viridis, cividis,
+//! magma; matplotlib's tables via `colorous`).
+
+use crate::analysis::summary::middle;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Colormap {
+    #[default]
+    Viridis,
+    Cividis,
+    Magma,
+}
+
+impl Colormap {
+    fn gradient(self) -> colorous::Gradient {
+        match self {
+            Colormap::Viridis => colorous::VIRIDIS,
+            Colormap::Cividis => colorous::CIVIDIS,
+            Colormap::Magma => colorous::MAGMA,
+        }
+    }
+
+    /// RGBA of `t` in `[0, 1]` (clamped; NaN is drawn as the low end).
+    pub fn rgba(self, t: f64) -> [u8; 4] {
+        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+        let c = self.gradient().eval_continuous(t);
+        [c.r, c.g, c.b, 255]
+    }
+}
+
+/// What the colours are relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Reference {
+    /// Value / maximum.
+    #[default]
+    Max,
+    /// Value / the centre value (see [`crate::analysis::Summary::centre`]).
+    Centre,
+    /// The values as they are (ratio maps, already relative).
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    #[default]
+    Linear,
+    Log,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenderOptions {
+    pub colormap: Colormap,
+    pub reference: Reference,
+    pub scale: Scale,
+}
+
+/// A colour-mapped map and the range of relative values its colour bar spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub rgba: Vec<u8>,
+    /// Relative values (value / reference) at the bottom and top of the colour bar.
+    pub low: f64,
+    pub high: f64,
+    /// The reference value the relative values are divided by.
+    pub reference_value: f64,
+}
+
+/// Colours a row-major `height × width` map. The colour range is the map's own range of
+/// relative values (linear) or of their logarithms (log; values ≤ 0 take the low end), so a
+/// near-uniform map still shows its structure; the colour bar states the range.
+pub fn render(
+    values: &[f64],
+    height: usize,
+    width: usize,
+    options: RenderOptions,
+) -> Result<Rendered> {
+    if values.len() != height * width || values.is_empty() {
+        return Err(Error::MapShape(values.len(), 1, height, width));
+    }
+    let reference_value = match options.reference {
+        Reference::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Reference::Centre => centre(values, height, width),
+        Reference::None => 1.0,
+    };
+    let divisor = if reference_value > 0.0 && reference_value.is_finite() {
+        reference_value
+    } else {
+        1.0
+    };
+    let transform = |v: f64| match options.scale {
+        Scale::Linear => v / divisor,
+        Scale::Log if v > 0.0 => (v / divisor).log10(),
+        Scale::Log => f64::NAN,
+    };
+    let (lo, hi) = values
+        .iter()
+        .map(|&v| transform(v))
+        .filter(|t| t.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
+            (lo.min(t), hi.max(t))
+        });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut rgba = Vec::with_capacity(values.len() * 4);
+    for &v in values {
+        rgba.extend_from_slice(&options.colormap.rgba((transform(v) - lo) / span));
+    }
+    let untransform = |t: f64| match options.scale {
+        Scale::Linear => t,
+        Scale::Log => 10f64.powf(t),
+    };
+    Ok(Rendered {
+        rgba,
+        low: untransform(lo),
+        high: untransform(hi),
+        reference_value: divisor,
+    })
+}
+
+/// Mean of the middle pixel, or of the middle two per even side (mirror-symmetric).
+pub fn centre(values: &[f64], height: usize, width: usize) -> f64 {
+    let mut sum = 0.0;
+    let mut count = 0.0;
+    for y in middle(height) {
+        for x in middle(width) {
+            sum += values[y * width + x];
+            count += 1.0;
+        }
+    }
+    sum / count
+}
+
+/// A vertical colour bar, `length` pixels tall and 1 wide, high values at the top.
+pub fn colorbar(colormap: Colormap, length: usize) -> Vec<u8> {
+    let steps = length.max(2) - 1;
+    (0..length)
+        .flat_map(|i| colormap.rgba(1.0 - i as f64 / steps as f64))
+        .collect()
+}
+
+/// `a / b` element by element (compare mode). Where `b` is 0 the ratio is NaN, drawn as
+/// the low end of the colour bar and shown as "n/a" on hover.
+pub fn ratio(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
+    if a.len() != b.len() {
+        return Err(Error::MapShape(a.len(), 1, b.len(), 1));
+    }
+    Ok(a.iter()
+        .zip(b)
+        .map(|(&x, &y)| if y == 0.0 { f64::NAN } else { x / y })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_spans_the_map() {
+        let r = render(&[1.0, 2.0, 4.0, 8.0], 2, 2, RenderOptions::default()).unwrap();
+        assert_eq!((r.low, r.high, r.reference_value), (0.125, 1.0, 8.0));
+        assert_eq!(&r.rgba[12..16], &Colormap::Viridis.rgba(1.0));
+        assert_eq!(&r.rgba[0..4], &Colormap::Viridis.rgba(0.0));
+        let log = RenderOptions {
+            scale: Scale::Log,
+            reference: Reference::Centre,
+            ..RenderOptions::default()
+        };
+        let r = render(&[1.0, 2.0, 4.0, 8.0], 2, 2, log).unwrap();
+        // Centre of a 2×2 map is the mean of all four: 3.75.
+        assert!((r.low - 1.0 / 3.75).abs() < 1e-12 && (r.high - 8.0 / 3.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn uniform_and_bad_maps_do_not_panic() {
+        let r = render(&[5.0; 9], 3, 3, RenderOptions::default()).unwrap();
+        assert!(r.rgba.chunks(4).all(|px| px == &r.rgba[0..4]));
+        assert!(render(&[1.0; 5], 2, 2, RenderOptions::default()).is_err());
+        assert!(render(&[], 0, 0, RenderOptions::default()).is_err());
+        let log = RenderOptions {
+            scale: Scale::Log,
+            ..RenderOptions::default()
+        };
+        assert!(render(&[0.0, f64::NAN, 0.0, 0.0], 2, 2, log).is_ok());
+    }
+
+    #[test]
+    fn colorbar_runs_high_to_low() {
+        let bar = colorbar(Colormap::Cividis, 3);
+        assert_eq!(&bar[0..4], &Colormap::Cividis.rgba(1.0));
+        assert_eq!(&bar[8..12], &Colormap::Cividis.rgba(0.0));
+    }
+}

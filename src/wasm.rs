@@ -1,0 +1,192 @@
+//! Every `#[wasm_bindgen]` item, and nothing else: convert types, map errors to `JsError`,
+//! call the core. The page's `www/js/engine.js` is the only caller.
+
+use crate::analysis::{self, Summary};
+use crate::net::{self, zoo};
+use crate::padding::PaddingMode;
+use crate::render::{self, Colormap, RenderOptions};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    // Maps become plain objects, not `Map`s, so the page can read fields directly.
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+fn js_error(error: crate::Error) -> JsError {
+    JsError::new(&error.to_string())
+}
+
+#[derive(Serialize)]
+struct ZooEntryJs {
+    name: &'static str,
+    description: &'static str,
+}
+
+/// `[{name, description}]` for every zoo architecture.
+#[wasm_bindgen(js_name = zooEntries)]
+pub fn zoo_entries() -> Result<JsValue, JsError> {
+    let entries: Vec<ZooEntryJs> = zoo::ZOO
+        .iter()
+        .map(|e| ZooEntryJs {
+            name: e.name,
+            description: e.description,
+        })
+        .collect();
+    to_js(&entries)
+}
+
+/// The eight padding mode names.
+#[wasm_bindgen(js_name = paddingModes)]
+pub fn padding_modes() -> Vec<String> {
+    PaddingMode::ALL
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+/// Names of the top-level layers of a zoo name or a spec's JSON text (depth choices).
+#[wasm_bindgen(js_name = layerNames)]
+pub fn layer_names(arch_or_spec: &str) -> Result<Vec<String>, JsError> {
+    Ok(net::load(arch_or_spec).map_err(js_error)?.layer_names())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UtilizationRequest {
+    /// A zoo name or a spec's JSON text.
+    arch: String,
+    height: usize,
+    width: usize,
+    /// A mode name, or absent/null for the network's own padding.
+    #[serde(default)]
+    mode: Option<String>,
+    /// First `depth` top-level layers; absent/null for all.
+    #[serde(default)]
+    depth: Option<usize>,
+}
+
+/// A computed utilization map.
+#[wasm_bindgen]
+pub struct Utilization {
+    map: analysis::UtilizationMap,
+    summary: Summary,
+}
+
+#[wasm_bindgen]
+impl Utilization {
+    /// Row-major values (a copy). Raw count = value · 2^log2Scale.
+    pub fn values(&self) -> Vec<f64> {
+        self.map.values.iter().copied().collect()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> usize {
+        self.map.size()[0]
+    }
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> usize {
+        self.map.size()[1]
+    }
+    #[wasm_bindgen(getter, js_name = log2Scale)]
+    pub fn log2_scale(&self) -> i32 {
+        self.map.log2_scale
+    }
+    /// `{height, width, centre, min, max, corner_to_centre, left_to_right, top_to_bottom,
+    /// log2_scale}` (raw counts).
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        to_js(&self.summary)
+    }
+}
+
+/// Computes a utilization map: `{arch, height, width, mode?, depth?}`.
+#[wasm_bindgen(js_name = computeUtilization)]
+pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsError> {
+    let request: UtilizationRequest = from_js(request, "utilization request")?;
+    let network = net::load(&request.arch).map_err(js_error)?;
+    let mode = request
+        .mode
+        .map(|name| name.parse::<PaddingMode>())
+        .transpose()
+        .map_err(js_error)?;
+    let map = analysis::utilization(
+        &network,
+        [request.height, request.width],
+        mode,
+        request.depth,
+    )
+    .map_err(js_error)?;
+    let summary = Summary::of(&map);
+    Ok(Utilization { map, summary })
+}
+
+/// A colour-mapped map.
+#[wasm_bindgen]
+pub struct Rendered {
+    inner: render::Rendered,
+}
+
+#[wasm_bindgen]
+impl Rendered {
+    /// RGBA bytes, row-major, ready for `ImageData`.
+    pub fn rgba(&self) -> Vec<u8> {
+        self.inner.rgba.clone()
+    }
+    /// Relative value at the bottom of the colour bar.
+    #[wasm_bindgen(getter)]
+    pub fn low(&self) -> f64 {
+        self.inner.low
+    }
+    /// Relative value at the top of the colour bar.
+    #[wasm_bindgen(getter)]
+    pub fn high(&self) -> f64 {
+        self.inner.high
+    }
+    /// What the values were divided by (the maximum, the centre, or 1).
+    #[wasm_bindgen(getter, js_name = referenceValue)]
+    pub fn reference_value(&self) -> f64 {
+        self.inner.reference_value
+    }
+}
+
+/// Colours a row-major map: options `{colormap: viridis|cividis|magma, reference:
+/// max|centre|none, scale: linear|log}`, each optional.
+#[wasm_bindgen(js_name = renderMap)]
+pub fn render_map(
+    values: &[f64],
+    height: usize,
+    width: usize,
+    options: JsValue,
+) -> Result<Rendered, JsError> {
+    let options: RenderOptions = if options.is_undefined() || options.is_null() {
+        RenderOptions::default()
+    } else {
+        from_js(options, "render options")?
+    };
+    let inner = render::render(values, height, width, options).map_err(js_error)?;
+    Ok(Rendered { inner })
+}
+
+/// A vertical colour bar, `length` RGBA pixels, top (high) first.
+#[wasm_bindgen(js_name = colorbar)]
+pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsError> {
+    let colormap: Colormap = from_js(JsValue::from_str(colormap), "colormap")?;
+    Ok(render::colorbar(colormap, length))
+}
+
+/// `a / b` element by element (NaN where `b` is 0).
+#[wasm_bindgen(js_name = ratioMap)]
+pub fn ratio_map(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsError> {
+    render::ratio(a, b).map_err(js_error)
+}
