@@ -14,6 +14,6 @@ pub mod padding;
 pub mod render;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Axis, AxisError, Error, Result};

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# padlens build script. Each command installs what it needs on a fresh Debian machine that has
+# Rust (rustup), then does its job:
+#
+#   ./build.sh serve   build the WASM and serve www/ on http://127.0.0.1:${PORT:-8000}/
+#   ./build.sh test    every test: native (unit, property, golden), WASM in headless Chromium,
+#                      and the page end to end with playwright-core
+#   ./build.sh bench   native benchmarks and the in-browser benchmark page, headless
+#   ./build.sh build   only build www/pkg (the WASM module and its JS glue)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# wasm-bindgen-cli must be exactly the version the crate pins (`wasm-bindgen = "=X"`).
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+WASM_TARGET=wasm32-unknown-unknown
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_updated=""
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ -z "$apt_updated" ]; then
+        $sudo apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_wasm_tools() {
+    if ! rustup target list --installed | grep -qx "$WASM_TARGET"; then
+        say "adding the $WASM_TARGET target"
+        rustup target add "$WASM_TARGET"
+    fi
+    if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+        say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+        # No --locked: one of the CLI's locked dependencies is not served by the registry.
+        cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    fi
+    if ! command -v wasm-opt >/dev/null; then
+        say "installing binaryen (wasm-opt)"
+        apt_install binaryen
+    fi
+}
+
+ensure_python() {
+    command -v python3 >/dev/null || { say "installing python3 (static file server)"; apt_install python3; }
+}
+
+ensure_browser() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        say "installing Debian's chromium and chromium-driver"
+        apt_install chromium chromium-driver
+    fi
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        say "installing node and npm"
+        apt_install nodejs npm
+    fi
+    if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+        say "installing the page tests' npm packages"
+        # playwright-core drives the system Chromium; it never downloads a browser.
+        (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+build_wasm() {
+    ensure_wasm_tools
+    say "building the WASM module (release, simd128)"
+    # The CLI feature (clap, png, npy) is native-only; .cargo/config.toml turns on simd128.
+    cargo build --lib --release --target "$WASM_TARGET" --no-default-features
+    rm -rf www/pkg
+    wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+        "target/$WASM_TARGET/release/padlens.wasm"
+    # The features rustc emits for wasm32 today; -O3 because speed matters more than the
+    # few KiB -Oz would save (sizes in BENCHMARKS.md).
+    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        www/pkg/padlens_bg.wasm -o www/pkg/padlens_bg.wasm
+    say "www/pkg: $(wc -c <www/pkg/padlens_bg.wasm) bytes of WASM"
+}
+
+serve() {
+    build_wasm
+    ensure_python
+    local port="${PORT:-8000}"
+    say "padlens is at http://127.0.0.1:$port/ (Ctrl-C stops it)"
+    exec python3 -m http.server "$port" --bind 127.0.0.1 --directory www
+}
+
+run_tests() {
+    ensure_wasm_tools
+    ensure_browser
+    ensure_python
+    say "native tests (unit, property, golden, CLI)"
+    cargo test --all-targets
+    say "WASM tests in headless Chromium"
+    # webdriver.json (next to Cargo.toml) holds Chromium's headless flags.
+    CHROMEDRIVER="$(command -v chromedriver)" \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+        cargo test --target "$WASM_TARGET" --no-default-features --test wasm
+    build_wasm
+    say "page tests (playwright-core, Debian's Chromium)"
+    node --test --test-concurrency=1 tests/e2e/
+}
+
+bench() {
+    ensure_browser
+    ensure_python
+    say "native benchmarks"
+    cargo bench --bench utilization
+    build_wasm
+    say "in-browser benchmark page, headless"
+    node tests/e2e/run-bench.mjs
+}
+
+case "${1:-}" in
+serve) serve ;;
+test) run_tests ;;
+bench) bench ;;
+build) build_wasm ;;
+*)
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

@@ -1,0 +1,136 @@
+//! The exported API, in headless Chromium (`./build.sh test` runs it with
+//! wasm-bindgen-test-runner). Native builds skip this file.
+#![cfg(target_arch = "wasm32")]
+
+use padlens::analysis::kernels::{axpy, axpy_scalar};
+use padlens::analysis::{utilization, Summary};
+use padlens::net::zoo;
+use padlens::padding::PaddingMode;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn simd_axpy_matches_the_scalar_loop() {
+    // Lengths around the two-lane boundary, and values whose rounding would show a lane mix-up.
+    for len in [0usize, 1, 2, 3, 7, 64, 129] {
+        let src: Vec<f64> = (0..len).map(|i| 1.0 / (i as f64 + 3.0)).collect();
+        let mut fast: Vec<f64> = (0..len).map(|i| (i as f64).sqrt()).collect();
+        let mut slow = fast.clone();
+        axpy(&mut fast, &src, 0.3);
+        axpy_scalar(&mut slow, &src, 0.3);
+        assert_eq!(fast, slow, "length {len}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn vgg19_in_the_browser_matches_the_paper() {
+    let net = zoo::build("vgg19").unwrap();
+    let map = utilization(&net, [512, 512], None, None).unwrap();
+    assert_eq!(map.values[(256, 256)], 9f64.powi(16));
+    let uniform = utilization(&net, [64, 64], Some(PaddingMode::Symmetric), None).unwrap();
+    let s = Summary::of(&uniform);
+    assert_eq!(s.min, s.max);
+}
+
+#[wasm_bindgen_test]
+fn resnet50_is_skewed_at_224_in_the_browser() {
+    let net = zoo::build("resnet50").unwrap();
+    let s = Summary::of(&utilization(&net, [224, 224], None, None).unwrap());
+    assert!(s.left_to_right > 1.0);
+    let s = Summary::of(&utilization(&net, [225, 225], None, None).unwrap());
+    assert_eq!(s.left_to_right, 1.0);
+}
+
+mod exported_api {
+    use super::*;
+    use padlens::wasm;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    fn js(json: &str) -> JsValue {
+        js_sys::JSON::parse(json).unwrap()
+    }
+
+    fn message(error: wasm_bindgen::JsError) -> String {
+        let value: JsValue = error.into();
+        value.unchecked_into::<js_sys::Error>().message().into()
+    }
+
+    #[wasm_bindgen_test]
+    fn lists() {
+        assert_eq!(wasm::padding_modes().len(), 8);
+        let names = wasm::layer_names("resnet50").unwrap();
+        assert_eq!(names.first().map(String::as_str), Some("conv1"));
+        let entries = wasm::zoo_entries().unwrap();
+        assert!(js_sys::Array::from(&entries).length() >= 9);
+    }
+
+    #[wasm_bindgen_test]
+    fn compute_and_render() {
+        let map = wasm::compute_utilization(js(
+            r#"{"arch": "vgg19", "height": 512, "width": 512, "mode": null, "depth": null}"#,
+        ))
+        .unwrap();
+        assert_eq!((map.height(), map.width(), map.log2_scale()), (512, 512, 0));
+        let values = map.values();
+        assert_eq!(values[256 * 512 + 256], 9f64.powi(16));
+        let summary = map.summary().unwrap();
+        let centre = js_sys::Reflect::get(&summary, &"centre".into()).unwrap();
+        assert_eq!(centre.as_f64(), Some(9f64.powi(16)));
+        let rendered = wasm::render_map(
+            &values,
+            512,
+            512,
+            js(r#"{"colormap": "cividis", "reference": "centre", "scale": "log"}"#),
+        )
+        .unwrap();
+        assert_eq!(rendered.rgba().len(), 512 * 512 * 4);
+        assert_eq!(rendered.high(), 1.0);
+        assert_eq!(wasm::colorbar("magma", 10).unwrap().len(), 40);
+        let ratio = wasm::ratio_map(&[2.0, 1.0], &[1.0, 0.0]).unwrap();
+        assert_eq!(ratio[0], 2.0);
+        assert!(ratio[1].is_nan());
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_input_is_a_js_error_not_a_panic() {
+        let cases = [
+            (
+                r#"{"arch": "vgg19", "height": 0, "width": 5}"#,
+                "at least 1",
+            ),
+            (
+                r#"{"arch": "vgg19", "height": 8, "width": 8}"#,
+                "features.27",
+            ),
+            (
+                r#"{"arch": "vgg19", "height": 1, "width": 9, "mode": "reflect"}"#,
+                "reflect",
+            ),
+            (
+                r#"{"arch": "vgg19", "height": 9, "width": 9, "mode": "mirror"}"#,
+                "mirror",
+            ),
+            (
+                r#"{"arch": "{\"layers\": [}", "height": 9, "width": 9}"#,
+                "malformed",
+            ),
+            (
+                r#"{"arch": "resnet50", "height": 90000, "width": 90000}"#,
+                "MiB",
+            ),
+            (r#"{"arch": "vgg19", "height": -3, "width": 9}"#, "request"),
+            (
+                r#"{"arch": "vgg19", "height": 9, "width": 9, "depth": 0}"#,
+                "depth",
+            ),
+        ];
+        for (request, expected) in cases {
+            let error = wasm::compute_utilization(js(request)).err();
+            let text = message(error.expect(request));
+            assert!(text.contains(expected), "{request}: {text}");
+        }
+        assert!(wasm::render_map(&[1.0; 3], 2, 2, JsValue::NULL).is_err());
+        assert!(wasm::colorbar("jet", 4).is_err());
+    }
+}
