@@ -153,26 +153,29 @@ pub(crate) fn separable_backward(
     rows: &AxisOperator,
     cols: &AxisOperator,
 ) -> Array2<f64> {
-    // Height: row `input` of the result gathers the gradient rows of the windows reading it.
-    let out_width = grad.ncols();
-    let mut by_rows = Array2::<f64>::zeros((rows.inputs, out_width));
-    scatter_rows(&mut by_rows, grad, rows);
-    // Width: the same on the transpose, so this pass is row updates too.
-    let transposed = by_rows.t().as_standard_layout().into_owned();
-    let mut by_cols = Array2::<f64>::zeros((cols.inputs, rows.inputs));
-    scatter_rows(&mut by_cols, &transposed, cols);
-    by_cols.t().as_standard_layout().into_owned()
-}
-
-fn scatter_rows(dst: &mut Array2<f64>, src: &Array2<f64>, operator: &AxisOperator) {
-    for read in &operator.reads {
-        let source = src.row(read.out as usize);
-        let mut target = dst.row_mut(read.input as usize);
-        // Both arrays are freshly allocated in standard (row-major) layout.
+    // Height first: row `input` of the result gathers whole gradient rows (`axpy`, SIMD on
+    // wasm), on the narrow output width.
+    let mut by_rows = Array2::<f64>::zeros((rows.inputs, grad.ncols()));
+    for read in &rows.reads {
+        let source = grad.row(read.out as usize);
+        let mut target = by_rows.row_mut(read.input as usize);
+        // Both arrays are in standard (row-major) layout, so the rows are contiguous.
         if let (Some(t), Some(s)) = (target.as_slice_mut(), source.as_slice()) {
             axpy(t, s, read.weight);
         }
     }
+    // Width within each row. Transposing to reuse `axpy` here cost more than it saved: a
+    // strided transpose of a 512-wide map thrashes the cache (vgg19@512 took 12 ms that way,
+    // BENCHMARKS.md), while the taps of one row walk both rows forward.
+    let mut result = Array2::<f64>::zeros((rows.inputs, cols.inputs));
+    for (source, mut target) in by_rows.rows().into_iter().zip(result.rows_mut()) {
+        if let (Some(s), Some(t)) = (source.as_slice(), target.as_slice_mut()) {
+            for read in &cols.reads {
+                t[read.input as usize] += read.weight * s[read.out as usize];
+            }
+        }
+    }
+    result
 }
 
 #[cfg(test)]
