@@ -59,6 +59,26 @@ pub const ZOO: &[ZooEntry] = &[
         description: "ResNet-152: bottlenecks [3, 8, 36, 3]",
         build: || resnet("resnet152", ResNetBlock::Bottleneck, [3, 8, 36, 3]),
     },
+    ZooEntry {
+        name: "mobilenet_v2",
+        description: "MobileNetV2: a 3×3/2 stem and 4 strided 3×3 depthwise convs, 10 residual inverted blocks; uneven at 224 (skewed top-left more than ResNet-50), even at 225",
+        build: mobilenet_v2,
+    },
+    ZooEntry {
+        name: "googlenet",
+        description: "GoogLeNet: 4-branch Inception concatenations; its ceil-mode max-pools overhang the bottom/right at 224, so it is skewed toward the bottom-right; even at 32k+13 (e.g. 237)",
+        build: googlenet,
+    },
+    ZooEntry {
+        name: "densenet121",
+        description: "DenseNet-121: dense layers [6, 12, 24, 16] as concatenations (counts grow ~10× per layer); uneven stem at 224; even and fully read at 32k+29 (e.g. 221)",
+        build: || densenet("densenet121", [6, 12, 24, 16]),
+    },
+    ZooEntry {
+        name: "alexnet",
+        description: "AlexNet (features): 11×11/4 conv, 3×3/2 max-pools; at 227 the first pool drops its last row/column, leaving the input's last 2 unread; even and fully read at 32k+31 (e.g. 223)",
+        build: alexnet,
+    },
 ];
 
 /// Looks an architecture up by its torchvision name.
@@ -244,5 +264,243 @@ fn resnet(name: &str, block: ResNetBlock, counts: [usize; 4]) -> Network {
     Network {
         name: name.into(),
         layers,
+    }
+}
+
+/// torchvision's MobileNetV2 `features` (width multiplier 1). `features.0` is a 3×3/2 conv
+/// (`Conv2dNormActivation`, so the conv is `features.0.0`); `features.1`–`features.17` are
+/// inverted residuals built from this table of (expansion t, channels c, repeats n, stride s);
+/// `features.18.0` is the last 1×1 conv. An inverted residual's `conv` is an optional 1×1
+/// expansion (`conv.0.0`, absent when t = 1), a 3×3 depthwise conv carrying the stride
+/// (`conv.{0,1}.0`, padding 1; depthwise is a plain conv at one channel), and a 1×1
+/// projection (`conv.{1,2}`).
+///
+/// Only a block with torchvision's `use_res_connect` (stride 1, same channels in and out) adds
+/// its input back, so only those are residual [`Layer::Block`]s named `features.i`; the
+/// others (the first block of every row of the table) are plain sequences, whose convs go
+/// straight into the top level under their own names. The classifier's functional global
+/// pool is not a module and is left out (a global pool does not change a utilization map).
+fn mobilenet_v2() -> Network {
+    const SETTINGS: [(usize, usize, usize, usize); 7] = [
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ];
+    let mut layers = vec![Layer::conv("features.0.0", 3, 2, 1)];
+    let mut channels = 32;
+    let mut index = 1;
+    for (expansion, out_channels, repeats, first_stride) in SETTINGS {
+        for i in 0..repeats {
+            let stride = if i == 0 { first_stride } else { 1 };
+            let prefix = format!("features.{index}");
+            let mut convs = Vec::new();
+            if expansion != 1 {
+                convs.push(Layer::conv(format!("{prefix}.conv.0.0"), 1, 1, 0));
+            }
+            let depthwise = convs.len();
+            convs.push(Layer::conv(
+                format!("{prefix}.conv.{depthwise}.0"),
+                3,
+                stride,
+                1,
+            ));
+            convs.push(Layer::conv(
+                format!("{prefix}.conv.{}", depthwise + 1),
+                1,
+                1,
+                0,
+            ));
+            if stride == 1 && channels == out_channels {
+                layers.push(Layer::Block {
+                    name: prefix.clone(),
+                    combine: Combine::Add,
+                    branches: vec![
+                        Branch {
+                            name: format!("{prefix}.conv"),
+                            layers: convs,
+                        },
+                        Branch {
+                            name: format!("{prefix}.identity"),
+                            layers: Vec::new(),
+                        },
+                    ],
+                });
+            } else {
+                layers.extend(convs);
+            }
+            channels = out_channels;
+            index += 1;
+        }
+    }
+    layers.push(Layer::conv(format!("features.{index}.0"), 1, 1, 0));
+    Network {
+        name: "mobilenet_v2".into(),
+        layers,
+    }
+}
+
+/// torchvision's GoogLeNet (Inception v1) without its auxiliary classifiers (`aux1`, `aux2`:
+/// they only run in training) and without dropout and `fc`. Every `BasicConv2d` wraps its
+/// conv as `.conv`. The stem's and stages' max-pools use ceil mode with no padding, so at some
+/// sizes their last window hangs over the bottom/right edge.
+///
+/// An Inception block concatenates four branches read from the same input: a 1×1 conv; 1×1
+/// then 3×3 (pad 1); 1×1 then 3×3 (pad 1; the paper has 5×5 there, torchvision keeps a 3×3
+/// for compatibility with its weights); a 3×3/1 pad-1 ceil-mode max-pool then a 1×1 conv.
+fn googlenet() -> Network {
+    let max_pool = |name: &str, k: usize| Layer::pool(name, WindowKind::MaxPool, k, 2, 0, true);
+    let mut layers = vec![
+        Layer::conv("conv1.conv", 7, 2, 3),
+        max_pool("maxpool1", 3),
+        Layer::conv("conv2.conv", 1, 1, 0),
+        Layer::conv("conv3.conv", 3, 1, 1),
+        max_pool("maxpool2", 3),
+        inception("inception3a"),
+        inception("inception3b"),
+        max_pool("maxpool3", 3),
+    ];
+    layers.extend(["4a", "4b", "4c", "4d", "4e"].map(|id| inception(&format!("inception{id}"))));
+    layers.push(max_pool("maxpool4", 2));
+    layers.push(inception("inception5a"));
+    layers.push(inception("inception5b"));
+    layers.push(Layer::GlobalPool {
+        name: "avgpool".into(),
+    });
+    Network {
+        name: "googlenet".into(),
+        layers,
+    }
+}
+
+fn inception(name: &str) -> Layer {
+    let branch = |index: usize, layers: Vec<Layer>| Branch {
+        name: format!("{name}.branch{index}"),
+        layers,
+    };
+    Layer::Block {
+        name: name.into(),
+        combine: Combine::Concat,
+        branches: vec![
+            branch(
+                1,
+                vec![Layer::conv(format!("{name}.branch1.conv"), 1, 1, 0)],
+            ),
+            branch(
+                2,
+                vec![
+                    Layer::conv(format!("{name}.branch2.0.conv"), 1, 1, 0),
+                    Layer::conv(format!("{name}.branch2.1.conv"), 3, 1, 1),
+                ],
+            ),
+            branch(
+                3,
+                vec![
+                    Layer::conv(format!("{name}.branch3.0.conv"), 1, 1, 0),
+                    Layer::conv(format!("{name}.branch3.1.conv"), 3, 1, 1),
+                ],
+            ),
+            branch(
+                4,
+                vec![
+                    Layer::pool(
+                        format!("{name}.branch4.0"),
+                        WindowKind::MaxPool,
+                        3,
+                        1,
+                        1,
+                        true,
+                    ),
+                    Layer::conv(format!("{name}.branch4.1.conv"), 1, 1, 0),
+                ],
+            ),
+        ],
+    }
+}
+
+/// torchvision's DenseNet `features`: a 7×7/2 pad-3 `conv0`, a 3×3/2 pad-1 max `pool0`, then
+/// dense blocks separated by transitions (1×1 `conv` and a 2×2/2 average `pool`).
+///
+/// A dense layer computes `new_features` (1×1 `conv1`, then 3×3 pad-1 `conv2`) from the
+/// concatenation of everything before it in its block, and the block outputs the
+/// concatenation of its input and every layer's new features. At one channel per tensor
+/// (DESIGN 2.3) that is the same as each dense layer returning `cat(x, new_features(x))`, so
+/// each dense layer is a [`Combine::Concat`] block of the identity and its two convs. The
+/// final `norm5` and the classifier's functional global pool are not spatial and are left out.
+fn densenet(name: &str, block_config: [usize; 4]) -> Network {
+    let mut layers = vec![
+        Layer::conv("features.conv0", 7, 2, 3),
+        Layer::pool("features.pool0", WindowKind::MaxPool, 3, 2, 1, false),
+    ];
+    for (block, &count) in block_config.iter().enumerate() {
+        let block = block + 1;
+        for layer in 1..=count {
+            let prefix = format!("features.denseblock{block}.denselayer{layer}");
+            layers.push(Layer::Block {
+                name: prefix.clone(),
+                combine: Combine::Concat,
+                branches: vec![
+                    Branch {
+                        name: format!("{prefix}.input"),
+                        layers: Vec::new(),
+                    },
+                    Branch {
+                        name: format!("{prefix}.new_features"),
+                        layers: vec![
+                            Layer::conv(format!("{prefix}.conv1"), 1, 1, 0),
+                            Layer::conv(format!("{prefix}.conv2"), 3, 1, 1),
+                        ],
+                    },
+                ],
+            });
+        }
+        if block < block_config.len() {
+            let prefix = format!("features.transition{block}");
+            layers.push(Layer::conv(format!("{prefix}.conv"), 1, 1, 0));
+            layers.push(Layer::pool(
+                format!("{prefix}.pool"),
+                WindowKind::AvgPool,
+                2,
+                2,
+                0,
+                false,
+            ));
+        }
+    }
+    Network {
+        name: name.into(),
+        layers,
+    }
+}
+
+/// torchvision's AlexNet `features` (the one-GPU variant of Krizhevsky's "one weird trick"
+/// paper): indices count every module, ReLUs included, as in [`vgg`]. The classifier's
+/// adaptive 6×6 pool and linear layers are left out.
+fn alexnet() -> Network {
+    let max_pool = |index: usize| {
+        Layer::pool(
+            format!("features.{index}"),
+            WindowKind::MaxPool,
+            3,
+            2,
+            0,
+            false,
+        )
+    };
+    Network {
+        name: "alexnet".into(),
+        layers: vec![
+            Layer::conv("features.0", 11, 4, 2),
+            max_pool(2),
+            Layer::conv("features.3", 5, 1, 2),
+            max_pool(5),
+            Layer::conv("features.6", 3, 1, 1),
+            Layer::conv("features.8", 3, 1, 1),
+            Layer::conv("features.10", 3, 1, 1),
+            max_pool(12),
+        ],
     }
 }
