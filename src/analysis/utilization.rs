@@ -16,10 +16,12 @@ use ndarray::Array2;
 
 /// A map whose raw counts are `values · 2^log2_scale`.
 ///
-/// Counts grow like `k²` per layer (VGG-19's centre is 9¹⁶ ≈ 1.85·10¹⁵, still an exact
-/// integer in f64), but a deep custom net would overflow f64: whenever the largest value
-/// passes 2^[`RESCALE_ABOVE_LOG2`] the map is divided by a power of two, which is exact.
-/// For every zoo net up to 1024×1024 the scale stays 0 and the values are the exact counts.
+/// Counts grow like `k²` per layer. Below 2^53 they are exact integers in f64 (VGG-19's
+/// centre, 9¹⁶ ≈ 1.85·10¹⁵, is); above it they carry f64's relative rounding of ~1e-16
+/// (ResNet-50 under replicate reaches 3·10¹⁶, DenseNet-121 ~10⁵⁹). A deep custom net would
+/// overflow f64 altogether: whenever the largest value passes 2^[`RESCALE_ABOVE_LOG2`] the map
+/// is divided by a power of two, which loses nothing. For every zoo net up to 1024×1024 the
+/// scale stays 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UtilizationMap {
     pub values: Array2<f64>,

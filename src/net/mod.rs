@@ -6,6 +6,7 @@
 //! [`AxisResolution`], every block's branch outputs checked to agree.
 
 pub mod spec;
+pub mod transform;
 pub mod zoo;
 
 use crate::error::{Axis, Error, Result};
