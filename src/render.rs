@@ -96,34 +96,59 @@ pub fn render(
     } else {
         1.0
     };
+    // The transform is monotonic, so the colour range comes from the raw extremes (the
+    // smallest positive value for log) without transforming every pixel.
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (min, min_positive, max) = finite.fold(
+        (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+        |(min, min_pos, max), v| {
+            let min_pos = if v > 0.0 { min_pos.min(v) } else { min_pos };
+            (min.min(v), min_pos, max.max(v))
+        },
+    );
     let transform = |v: f64| match options.scale {
         Scale::Linear => v / divisor,
-        Scale::Log if v > 0.0 => (v / divisor).log10(),
-        Scale::Log => f64::NAN,
+        Scale::Log => (v / divisor).log10(),
     };
-    let (lo, hi) = values
-        .iter()
-        .map(|&v| transform(v))
-        .filter(|t| t.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
-            (lo.min(t), hi.max(t))
-        });
-    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let low_raw = match options.scale {
+        Scale::Linear => min,
+        Scale::Log => min_positive,
+    };
+    let (lo, hi) = if low_raw.is_finite() && max.is_finite() {
+        (transform(low_raw), transform(max))
+    } else {
+        (0.0, 1.0)
+    };
     let span = if hi > lo { hi - lo } else { 1.0 };
     // 1024 levels are finer than any screen shows; evaluating the colour map's spline per
     // pixel instead made a 512×512 map take 6.7 ms (BENCHMARKS.md).
     let table: Vec<[u8; 4]> = (0..LEVELS)
         .map(|i| options.colormap.rgba(i as f64 / (LEVELS - 1) as f64))
         .collect();
-    let mut rgba = Vec::with_capacity(values.len() * 4);
-    for &v in values {
-        let t = (transform(v) - lo) / span;
-        let level = if t.is_nan() {
-            0.0
+    let top = (LEVELS - 1) as f64;
+    // NaN, zeros under log (−∞) and anything below the range take the low end.
+    let index = |level: f64| {
+        if level >= 0.0 {
+            (level + 0.5).min(top) as usize
         } else {
-            t.clamp(0.0, 1.0) * (LEVELS - 1) as f64
-        };
-        rgba.extend_from_slice(&table[level.round() as usize]);
+            0
+        }
+    };
+    let mut rgba = vec![0u8; values.len() * 4];
+    let pixels = rgba.chunks_exact_mut(4).zip(values);
+    match options.scale {
+        Scale::Linear => {
+            // level = (v / divisor − lo) / span · top, folded into one multiply-add.
+            let (gain, offset) = (top / (span * divisor), -lo / span * top);
+            for (pixel, &v) in pixels {
+                pixel.copy_from_slice(&table[index(v * gain + offset)]);
+            }
+        }
+        Scale::Log => {
+            for (pixel, &v) in pixels {
+                pixel.copy_from_slice(&table[index((transform(v) - lo) / span * top)]);
+            }
+        }
     }
     let untransform = |t: f64| match options.scale {
         Scale::Linear => t,

@@ -330,7 +330,7 @@ fn depth_profile(network: &Network, input: Size, report: &UnevenReport) -> Resul
         step.visit(&mut |s: &Step| names.push(s.name().to_owned()));
         let offending = report
             .offending()
-            .any(|layer| names.iter().any(|n| *n == layer.name));
+            .any(|layer| names.contains(&layer.name));
         let map = utilization(network, input, None, Some(i + 1))?;
         let summary = Summary::of(&map);
         points.push(DepthPoint {

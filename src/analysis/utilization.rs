@@ -47,13 +47,6 @@ impl UtilizationMap {
         self.values[(y, x)] * 2f64.powi(self.log2_scale)
     }
 
-    fn ones(size: Size) -> Self {
-        UtilizationMap {
-            values: Array2::ones((size[0], size[1])),
-            log2_scale: 0,
-        }
-    }
-
     fn rescale_if_large(&mut self) {
         let max = self.values.iter().copied().fold(0.0, f64::max);
         if max > 2f64.powi(RESCALE_ABOVE_LOG2) {
@@ -86,11 +79,15 @@ pub fn utilization(
 
 /// The utilization map of a resolved plan.
 pub fn utilization_of_plan(plan: &Plan) -> Result<UtilizationMap> {
+    utilization_with_rank_limit(plan, max_rank)
+}
+
+/// As [`utilization_of_plan`], with the rank past which the gradient turns dense chosen by
+/// `max_rank` (`|_| 0` keeps it dense throughout; the tests hold both paths to the reference).
+fn utilization_with_rank_limit(plan: &Plan, max_rank: fn(Size) -> usize) -> Result<UtilizationMap> {
     check_memory(plan)?;
-    Ok(backward_sequence(
-        &plan.steps,
-        UtilizationMap::ones(plan.output),
-    ))
+    let ones = Gradient::constant(plan.output, 1.0, 0, max_rank);
+    Ok(backward_sequence(&plan.steps, ones, max_rank).into_dense())
 }
 
 /// Refuses sizes whose buffers would not fit, before allocating any of them.
@@ -109,42 +106,165 @@ pub fn check_memory(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-fn backward_sequence(steps: &[Step], mut grad: UtilizationMap) -> UtilizationMap {
+/// `rows ⊗ cols · 2^log2_scale`: one rank-1 term of a gradient.
+#[derive(Clone, Debug)]
+struct OuterProduct {
+    rows: Vec<f64>,
+    cols: Vec<f64>,
+    log2_scale: i32,
+}
+
+/// Each factor stays below 2^256, so their product stays below the dense map's 2^512.
+const FACTOR_RESCALE_ABOVE_LOG2: i32 = RESCALE_ABOVE_LOG2 / 2;
+
+impl OuterProduct {
+    fn backward(&self, rows: &AxisOperator, cols: &AxisOperator) -> Self {
+        let mut term = OuterProduct {
+            rows: transpose_apply(rows, &self.rows),
+            cols: transpose_apply(cols, &self.cols),
+            log2_scale: self.log2_scale,
+        };
+        for factor in [&mut term.rows, &mut term.cols] {
+            let max = factor.iter().copied().fold(0.0, f64::max);
+            if max > 2f64.powi(FACTOR_RESCALE_ABOVE_LOG2) {
+                factor
+                    .iter_mut()
+                    .for_each(|v| *v *= 2f64.powi(-FACTOR_RESCALE_ABOVE_LOG2));
+                term.log2_scale += FACTOR_RESCALE_ABOVE_LOG2;
+            }
+        }
+        term
+    }
+}
+
+/// `Aᵀ · v` for one axis.
+fn transpose_apply(operator: &AxisOperator, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; operator.inputs];
+    for read in &operator.reads {
+        out[read.input as usize] += read.weight * v[read.out as usize];
+    }
+    out
+}
+
+/// The gradient flowing back through the network.
+///
+/// From the ones on the last map, through a plain sequence of layers, it stays one outer
+/// product of a row profile and a column profile (each layer is separable), so a whole VGG
+/// costs a few 1-D passes and one outer product at the end (vgg19@512: 3.4 ms dense, see
+/// BENCHMARKS.md). Blocks add their branches' terms; once there are more terms than
+/// [`max_rank`] allows the gradient becomes a dense map, which ResNets reach a few blocks
+/// from the output. The dense path and [`super::reference`] check each other in the tests.
+#[derive(Clone, Debug)]
+enum Gradient {
+    Factored(Vec<OuterProduct>),
+    Dense(UtilizationMap),
+}
+
+/// Past this many terms a dense map is cheaper: a term costs `(h + w)·k` per layer and `h·w`
+/// to materialize, the dense map `2·h·w·k` per layer.
+fn max_rank(size: Size) -> usize {
+    (size[0].min(size[1]) / 8).max(1)
+}
+
+impl Gradient {
+    /// `value · 2^log2_scale` everywhere: one outer product, unless no term is allowed.
+    fn constant(size: Size, value: f64, log2_scale: i32, max_rank: fn(Size) -> usize) -> Self {
+        if max_rank(size) == 0 {
+            return Gradient::Dense(UtilizationMap {
+                values: Array2::from_elem((size[0], size[1]), value),
+                log2_scale,
+            });
+        }
+        Gradient::Factored(vec![OuterProduct {
+            rows: vec![value; size[0]],
+            cols: vec![1.0; size[1]],
+            log2_scale,
+        }])
+    }
+
+    fn into_dense(self) -> UtilizationMap {
+        let terms = match self {
+            Gradient::Dense(map) => return map,
+            Gradient::Factored(terms) => terms,
+        };
+        let (h, w) = (terms[0].rows.len(), terms[0].cols.len());
+        let log2_scale = terms.iter().map(|t| t.log2_scale).max().unwrap_or(0);
+        let mut values = Array2::<f64>::zeros((h, w));
+        for term in &terms {
+            let factor = 2f64.powi(term.log2_scale - log2_scale);
+            for (row, &weight) in values.rows_mut().into_iter().zip(&term.rows) {
+                let mut row = row;
+                if let Some(row) = row.as_slice_mut() {
+                    axpy(row, &term.cols, weight * factor);
+                }
+            }
+        }
+        let mut map = UtilizationMap { values, log2_scale };
+        map.rescale_if_large();
+        map
+    }
+}
+
+fn backward_sequence(steps: &[Step], mut grad: Gradient, max_rank: fn(Size) -> usize) -> Gradient {
     for step in steps.iter().rev() {
-        grad = backward_step(step, grad);
+        grad = backward_step(step, grad, max_rank);
     }
     grad
 }
 
-fn backward_step(step: &Step, grad: UtilizationMap) -> UtilizationMap {
+fn backward_step(step: &Step, grad: Gradient, max_rank: fn(Size) -> usize) -> Gradient {
     match step {
         Step::Window { axes, mode, .. } => {
             let rows = AxisOperator::new(&axes[0], *mode);
             let cols = AxisOperator::new(&axes[1], *mode);
-            let mut out = UtilizationMap {
-                values: separable_backward(&grad.values, &rows, &cols),
-                log2_scale: grad.log2_scale,
-            };
-            out.rescale_if_large();
-            out
-        }
-        Step::GlobalPool { input, .. } => UtilizationMap {
-            values: Array2::from_elem((input[0], input[1]), grad.values[(0, 0)]),
-            log2_scale: grad.log2_scale,
-        },
-        Step::Block { branches, .. } => {
-            let mut sum: Option<UtilizationMap> = None;
-            for branch in branches {
-                let part = backward_sequence(branch, grad.clone());
-                match &mut sum {
-                    None => sum = Some(part),
-                    Some(total) => total.add(part),
+            match grad {
+                Gradient::Factored(terms) => {
+                    Gradient::Factored(terms.iter().map(|t| t.backward(&rows, &cols)).collect())
+                }
+                Gradient::Dense(map) => {
+                    let mut out = UtilizationMap {
+                        values: separable_backward(&map.values, &rows, &cols),
+                        log2_scale: map.log2_scale,
+                    };
+                    out.rescale_if_large();
+                    Gradient::Dense(out)
                 }
             }
-            // A plan's block always has a branch (`Network::plan` refuses empty blocks).
-            let mut total = sum.unwrap_or(grad);
-            total.rescale_if_large();
-            total
+        }
+        Step::GlobalPool { input, .. } => {
+            // Every input pixel reaches the single output once.
+            let single = grad.into_dense();
+            Gradient::constant(*input, single.values[(0, 0)], single.log2_scale, max_rank)
+        }
+        Step::Block {
+            branches, input, ..
+        } => {
+            let parts: Vec<Gradient> = branches
+                .iter()
+                .map(|branch| backward_sequence(branch, grad.clone(), max_rank))
+                .collect();
+            let factored: Option<Vec<&OuterProduct>> = parts
+                .iter()
+                .map(|p| match p {
+                    Gradient::Factored(terms) => Some(terms),
+                    Gradient::Dense(_) => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|lists| lists.into_iter().flatten().collect());
+            if let Some(terms) = factored.filter(|t| t.len() <= max_rank(*input)) {
+                Gradient::Factored(terms.into_iter().cloned().collect())
+            } else {
+                let mut parts = parts.into_iter().map(Gradient::into_dense);
+                // A plan's block always has a branch (`Network::plan` refuses empty blocks).
+                let Some(mut total) = parts.next() else {
+                    return grad;
+                };
+                for part in parts {
+                    total.add(part);
+                }
+                total.rescale_if_large();
+                Gradient::Dense(total)
+            }
         }
     }
 }
@@ -282,6 +402,17 @@ mod tests {
         // the centre: check the scale accounts for that magnitude.
         let log2_centre = map.values[(8, 8)].log2() + map.log2_scale as f64;
         assert!(log2_centre > 1024.0, "{log2_centre}");
+        // The dense path rescales too, and agrees once the scales are aligned.
+        let dense =
+            utilization_with_rank_limit(&net.plan([16, 16], None, None).unwrap(), |_| 0).unwrap();
+        let shift = 2f64.powi(dense.log2_scale - map.log2_scale);
+        for (a, b) in map.values.iter().zip(dense.values.iter()) {
+            assert!(
+                (a - b * shift).abs() <= 1e-9 * a.abs(),
+                "{a} vs {}",
+                b * shift
+            );
+        }
     }
 
     #[test]
@@ -357,11 +488,15 @@ mod tests {
         #[test]
         fn fast_path_matches_reference((net, size) in arbitrary_net()) {
             if let Ok(plan) = net.plan(size, None, None) {
-                let fast = utilization_of_plan(&plan).unwrap();
                 let slow = reference_utilization(&plan);
-                prop_assert_eq!(fast.log2_scale, 0);
-                for (a, b) in fast.values.iter().zip(slow.iter()) {
-                    prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{} vs {}", a, b);
+                // Factored as far as possible, dense throughout, and the default mix.
+                let limits: [fn(Size) -> usize; 3] = [|_| usize::MAX, |_| 0, max_rank];
+                for limit in limits {
+                    let fast = utilization_with_rank_limit(&plan, limit).unwrap();
+                    prop_assert_eq!(fast.log2_scale, 0);
+                    for (a, b) in fast.values.iter().zip(slow.iter()) {
+                        prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{} vs {}", a, b);
+                    }
                 }
             }
         }
