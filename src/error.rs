@@ -113,8 +113,15 @@ pub enum Error {
     UnknownArchitecture { name: String, known: String },
     #[error("unknown padding mode `{name}`; expected one of: {known}")]
     UnknownPaddingMode { name: String, known: String },
+    #[error("unknown framework `{0}`; expected torch or tf")]
+    UnknownFramework(String),
     #[error("malformed network spec: {0}")]
     Spec(String),
+    #[error(
+        "malformed sizes `{0}`: expected FROM:TO or FROM:TO:STEP with whole numbers, \
+         1 ≤ FROM ≤ TO, STEP ≥ 1, e.g. 32:1024:8"
+    )]
+    SizeRange(String),
     #[error(
         "malformed size `{0}`: expected N or HxW with positive whole numbers, e.g. 224 or 97x131"
     )]

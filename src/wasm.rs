@@ -1,7 +1,10 @@
 //! Every `#[wasm_bindgen]` item, and nothing else: convert types, map errors to `JsError`,
 //! call the core. The page's `www/js/engine.js` is the only caller.
 
+use crate::analysis::doctor::{self, DoctorOptions};
+use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::{self, Summary};
+use crate::net::transform::Framework;
 use crate::net::{self, zoo};
 use crate::padding::PaddingMode;
 use crate::render::{self, Colormap, RenderOptions};
@@ -108,6 +111,42 @@ impl Utilization {
     pub fn summary(&self) -> Result<JsValue, JsError> {
         to_js(&self.summary)
     }
+    /// Colours this map (options as for `renderMap`) without copying it back in from JS.
+    pub fn render(&self, options: JsValue) -> Result<Rendered, JsError> {
+        let options = render_options(options)?;
+        let values = self
+            .map
+            .values
+            .as_slice()
+            .ok_or_else(|| JsError::new("map is not contiguous"))?;
+        let [height, width] = self.map.size();
+        let inner = render::render(values, height, width, options).map_err(js_error)?;
+        Ok(Rendered { inner })
+    }
+    /// `{threshold, share, band: [top, bottom, left, right], band_max, band_relative}`.
+    pub fn marginalization(&self, threshold: Option<f64>) -> Result<JsValue, JsError> {
+        let threshold = check_threshold(threshold)?;
+        to_js(&marginalization::marginalization(&self.map, threshold))
+    }
+}
+
+fn check_threshold(threshold: Option<f64>) -> Result<f64, JsError> {
+    let threshold = threshold.unwrap_or(DEFAULT_THRESHOLD);
+    if threshold > 0.0 && threshold <= 1.0 {
+        Ok(threshold)
+    } else {
+        Err(JsError::new(&format!(
+            "the threshold must be in (0, 1], got {threshold}"
+        )))
+    }
+}
+
+fn render_options(options: JsValue) -> Result<RenderOptions, JsError> {
+    if options.is_undefined() || options.is_null() {
+        Ok(RenderOptions::default())
+    } else {
+        from_js(options, "render options")
+    }
 }
 
 /// Computes a utilization map: `{arch, height, width, mode?, depth?}`.
@@ -169,12 +208,8 @@ pub fn render_map(
     width: usize,
     options: JsValue,
 ) -> Result<Rendered, JsError> {
-    let options: RenderOptions = if options.is_undefined() || options.is_null() {
-        RenderOptions::default()
-    } else {
-        from_js(options, "render options")?
-    };
-    let inner = render::render(values, height, width, options).map_err(js_error)?;
+    let inner =
+        render::render(values, height, width, render_options(options)?).map_err(js_error)?;
     Ok(Rendered { inner })
 }
 
@@ -189,4 +224,63 @@ pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsError> {
 #[wasm_bindgen(js_name = ratioMap)]
 pub fn ratio_map(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsError> {
     render::ratio(a, b).map_err(js_error)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DiagnoseRequest {
+    arch: String,
+    height: usize,
+    width: usize,
+    /// "torch" (default) or "tf".
+    #[serde(default)]
+    framework: Framework,
+    /// Inclusive range searched for even input sizes; default 16 to 2048.
+    #[serde(default)]
+    search: Option<[usize; 2]>,
+}
+
+/// The uneven-padding doctor: `{arch, height, width, framework?, search?}` →
+/// `{framework, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
+#[wasm_bindgen]
+pub fn diagnose(request: JsValue) -> Result<JsValue, JsError> {
+    let request: DiagnoseRequest = from_js(request, "diagnose request")?;
+    let network = net::load(&request.arch).map_err(js_error)?;
+    let options = DoctorOptions {
+        framework: request.framework,
+        search: request.search.unwrap_or([16, 2048]),
+    };
+    let diagnosis =
+        doctor::diagnose(&network, [request.height, request.width], options).map_err(js_error)?;
+    to_js(&diagnosis)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MarginalizationRequest {
+    arch: String,
+    size: usize,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    threshold: Option<f64>,
+}
+
+/// One point of a marginalization sweep, `{arch, size, mode?, threshold?}` → `{size,
+/// threshold, share, band, band_max, band_relative, error}`; a size the network cannot run at
+/// gives `error` rather than throwing, so a sweep goes on past it. The page's worker calls
+/// this once per size, so it can report progress and stop between sizes.
+#[wasm_bindgen(js_name = marginalizationAt)]
+pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsError> {
+    let request: MarginalizationRequest = from_js(request, "marginalization request")?;
+    let network = net::load(&request.arch).map_err(js_error)?;
+    let mode = request
+        .mode
+        .map(|name| name.parse::<PaddingMode>())
+        .transpose()
+        .map_err(js_error)?;
+    let threshold = check_threshold(request.threshold)?;
+    let points =
+        marginalization::sweep(&network, &[request.size], mode, threshold, &mut |_, _| true);
+    to_js(&points[0])
 }

@@ -218,3 +218,75 @@ fn bad_input_is_a_clear_error_with_a_nonzero_exit() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn uneven_reports_resnet50_at_224_and_advises_225() {
+    let out = padlens(&[
+        "uneven", "--arch", "resnet50", "--size", "224", "--format", "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let offending: Vec<&str> = json["report"]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["offending"] == true)
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(offending.len(), 8);
+    assert!(offending.contains(&"layer3.0.conv2"));
+    assert_eq!(json["sizes"][0]["above"], 225);
+    assert_eq!(json["sizes"][1]["rule"]["modulus"], 32);
+    let text = padlens(&["uneven", "--arch", "resnet50", "--size", "225"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("0 of 21"), "{text}");
+    let tf = padlens(&[
+        "uneven",
+        "--arch",
+        "resnet50",
+        "--size",
+        "224",
+        "--framework",
+        "tf",
+    ]);
+    assert!(String::from_utf8_lossy(&tf.stdout).contains("reads only the bottom padding"));
+}
+
+#[test]
+fn sweep_writes_csv_and_json() {
+    let out = padlens(&["sweep", "--arch", "vgg19", "--sizes", "16:80:32"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("size,share,"));
+    assert_eq!(lines.len(), 4);
+    // vgg19 cannot run at 16 px: the row carries the error instead of numbers.
+    assert!(
+        lines[1].starts_with("16,,") && lines[1].contains("features"),
+        "{}",
+        lines[1]
+    );
+    let out = padlens(&[
+        "sweep", "--arch", "vgg19", "--sizes", "48:80:32", "--format", "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert!(json[0]["share"].as_f64().unwrap() > 0.0);
+    for bad in [
+        &["--sizes", "80:16"][..],
+        &["--sizes", "16:80", "--threshold", "2"][..],
+    ] {
+        let mut args = vec!["sweep", "--arch", "vgg19"];
+        args.extend_from_slice(bad);
+        let out = padlens(&args);
+        assert!(!out.status.success(), "{bad:?}");
+    }
+}

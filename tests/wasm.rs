@@ -133,4 +133,43 @@ mod exported_api {
         assert!(wasm::render_map(&[1.0; 3], 2, 2, JsValue::NULL).is_err());
         assert!(wasm::colorbar("jet", 4).is_err());
     }
+
+    #[wasm_bindgen_test]
+    fn doctor_and_marginalization() {
+        let get = |v: &JsValue, key: &str| js_sys::Reflect::get(v, &key.into()).unwrap();
+        let diagnosis = wasm::diagnose(js(
+            r#"{"arch": "resnet50", "height": 224, "width": 224, "search": [32, 512]}"#,
+        ))
+        .unwrap();
+        let sizes = js_sys::Array::from(&get(&diagnosis, "sizes"));
+        assert_eq!(get(&sizes.get(0), "above").as_f64(), Some(225.0));
+        let report = get(&diagnosis, "report");
+        assert_eq!(js_sys::Array::from(&get(&report, "layers")).length(), 21);
+        let tf = wasm::diagnose(js(
+            r#"{"arch": "resnet50", "height": 225, "width": 225, "framework": "tf"}"#,
+        ))
+        .unwrap();
+        assert_eq!(get(&tf, "framework").as_string().as_deref(), Some("tf"));
+        let err = wasm::diagnose(js(
+            r#"{"arch": "resnet50", "height": 224, "width": 224, "framework": "jax"}"#,
+        ));
+        assert!(message(err.err().unwrap()).contains("jax"));
+
+        let point = wasm::marginalization_at(js(r#"{"arch": "resnet50", "size": 128}"#)).unwrap();
+        assert!(get(&point, "share").as_f64().unwrap() > 0.0);
+        let too_small = wasm::marginalization_at(js(r#"{"arch": "vgg19", "size": 8}"#)).unwrap();
+        assert!(get(&too_small, "error")
+            .as_string()
+            .unwrap()
+            .contains("features"));
+
+        let map = wasm::compute_utilization(js(r#"{"arch": "vgg19", "height": 64, "width": 64}"#))
+            .unwrap();
+        let copied = wasm::render_map(&map.values(), 64, 64, JsValue::NULL).unwrap();
+        assert_eq!(
+            map.render(JsValue::UNDEFINED).unwrap().rgba(),
+            copied.rgba()
+        );
+        assert!(map.marginalization(Some(0.0)).is_err());
+    }
 }

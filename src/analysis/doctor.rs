@@ -328,9 +328,7 @@ fn depth_profile(network: &Network, input: Size, report: &UnevenReport) -> Resul
     for (i, step) in plan.steps.iter().enumerate() {
         let mut names = Vec::new();
         step.visit(&mut |s: &Step| names.push(s.name().to_owned()));
-        let offending = report
-            .offending()
-            .any(|layer| names.contains(&layer.name));
+        let offending = report.offending().any(|layer| names.contains(&layer.name));
         let map = utilization(network, input, None, Some(i + 1))?;
         let summary = Summary::of(&map);
         points.push(DepthPoint {

@@ -81,12 +81,7 @@ pub struct SweepPoint {
 
 /// Parses `A:B` or `A:B:step` (inclusive) into the sizes of a sweep.
 pub fn parse_sizes(text: &str) -> Result<Vec<usize>> {
-    let bad = || {
-        Error::Spec(format!(
-            "malformed sizes `{text}`: expected FROM:TO or FROM:TO:STEP with whole numbers, \
-             1 ≤ FROM ≤ TO, STEP ≥ 1, e.g. 32:1024:8"
-        ))
-    };
+    let bad = || Error::SizeRange(text.to_owned());
     let parts: Vec<usize> = text
         .split(':')
         .map(|p| p.trim().parse::<usize>().map_err(|_| bad()))

@@ -23,9 +23,7 @@ impl std::str::FromStr for Framework {
         match name {
             "torch" => Ok(Framework::Torch),
             "tf" => Ok(Framework::Tf),
-            other => Err(crate::Error::Spec(format!(
-                "unknown framework `{other}`; expected torch or tf"
-            ))),
+            other => Err(crate::Error::UnknownFramework(other.to_owned())),
         }
     }
 }

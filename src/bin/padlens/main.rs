@@ -2,7 +2,10 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ndarray_npy::WriteNpyExt;
+use padlens::analysis::doctor::{diagnose, Diagnosis, DoctorOptions};
+use padlens::analysis::marginalization;
 use padlens::analysis::{self, Summary};
+use padlens::net::transform::Framework;
 use padlens::net::{self, zoo, Network};
 use padlens::padding::PaddingMode;
 use padlens::render::{self, Colormap, Reference, RenderOptions, Scale};
@@ -32,6 +35,65 @@ enum Command {
     /// Compute a utilization (foveation) map: how many ways each input pixel reaches the last
     /// feature map.
     Utilization(UtilizationArgs),
+    /// Report every layer that pads or down-samples: padding read on each side, input
+    /// dropped; the nearest input sizes where all is even, and alternatives.
+    Uneven(UnevenArgs),
+    /// Boundary marginalization over a range of square input sizes.
+    Sweep(SweepArgs),
+}
+
+#[derive(Parser)]
+struct UnevenArgs {
+    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
+    #[arg(long)]
+    arch: String,
+    /// Input size: N (square) or HxW, height first.
+    #[arg(long, value_parser = parse_size)]
+    size: [usize; 2],
+    /// Padding convention: PyTorch's explicit amounts, or TF/Keras SAME wherever a layer pads.
+    #[arg(long, value_enum, default_value_t = FrameworkArg::Torch)]
+    framework: FrameworkArg,
+    /// Range of input sizes searched for even ones, FROM:TO.
+    #[arg(long, default_value = "16:2048", value_parser = parse_range)]
+    search: [usize; 2],
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+}
+
+#[derive(Parser)]
+struct SweepArgs {
+    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
+    #[arg(long)]
+    arch: String,
+    /// Square input sizes FROM:TO[:STEP], inclusive, e.g. 32:1024:8.
+    #[arg(long)]
+    sizes: String,
+    /// Replace every convolution's padding mode; omitted: as the network defines it.
+    #[arg(long, value_parser = parse_mode)]
+    padding: Option<PaddingMode>,
+    /// A pixel is marginalized below this fraction of the centre's utilization.
+    #[arg(long, default_value_t = marginalization::DEFAULT_THRESHOLD)]
+    threshold: f64,
+    #[arg(long, value_enum, default_value_t = JsonOrCsv::Csv)]
+    format: JsonOrCsv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FrameworkArg {
+    Torch,
+    Tf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum JsonOrCsv {
+    Json,
+    Csv,
 }
 
 #[derive(Parser)]
@@ -97,6 +159,16 @@ fn parse_size(text: &str) -> Result<[usize; 2], String> {
     size.ok_or_else(|| Error::SizeSyntax(text.to_owned()).to_string())
 }
 
+fn parse_range(text: &str) -> Result<[usize; 2], String> {
+    let parse = |part: &str| part.trim().parse::<usize>().ok();
+    match text.split_once(':').map(|(a, b)| (parse(a), parse(b))) {
+        Some((Some(from), Some(to))) if 1 <= from && from <= to => Ok([from, to]),
+        _ => Err(format!(
+            "malformed range `{text}`: expected FROM:TO, 1 ≤ FROM ≤ TO"
+        )),
+    }
+}
+
 fn parse_mode(text: &str) -> Result<PaddingMode, String> {
     text.parse().map_err(|e: Error| e.to_string())
 }
@@ -121,6 +193,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Utilization(args) => utilization(args),
+        Command::Uneven(args) => uneven(args),
+        Command::Sweep(args) => sweep(args),
     }
 }
 
@@ -311,4 +385,194 @@ fn format_relative(value: f64) -> String {
     } else {
         format!("{value:.3}")
     }
+}
+
+fn uneven(args: UnevenArgs) -> Result<(), String> {
+    let network = load_network(&args.arch)?;
+    let options = DoctorOptions {
+        framework: match args.framework {
+            FrameworkArg::Torch => Framework::Torch,
+            FrameworkArg::Tf => Framework::Tf,
+        },
+        search: args.search,
+    };
+    let diagnosis = diagnose(&network, args.size, options).map_err(|e| e.to_string())?;
+    let text = match args.format {
+        TextOrJson::Json => {
+            serde_json::to_string_pretty(&diagnosis).map_err(|e| e.to_string())? + "\n"
+        }
+        TextOrJson::Text => diagnosis_text(&diagnosis),
+    };
+    write_output(None, text.as_bytes(), true)
+}
+
+fn diagnosis_text(d: &Diagnosis) -> String {
+    use std::fmt::Write as _;
+    let r = &d.report;
+    let mut out = String::new();
+    let framework = match d.framework {
+        Framework::Torch => "PyTorch explicit padding",
+        Framework::Tf => "TF/Keras SAME padding",
+    };
+    let _ = writeln!(
+        out,
+        "{} at {}×{} ({framework}): {} of {} padding or down-sampling layers are uneven or drop input\n",
+        r.network,
+        r.input[0],
+        r.input[1],
+        r.offending().count(),
+        r.layers.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>9} {:>9}  {:<14} {:>7} {:>7}  verdict (height | width)",
+        "layer", "input", "output", "k/s/p/d", "read h", "read w"
+    );
+    for layer in &r.layers {
+        let [h, w] = layer.axes;
+        let kspd = if h.kernel == w.kernel && h.stride == w.stride && h.before == w.before {
+            format!("{}/{}/{}", h.kernel, h.stride, h.before)
+        } else {
+            format!("{}x{}/{}x{}/…", h.kernel, w.kernel, h.stride, w.stride)
+        };
+        let kspd = if h.dilation > 1 {
+            format!("{kspd}/{}", h.dilation)
+        } else {
+            kspd
+        };
+        let verdict = if layer.offending {
+            format!("{} | {}", layer.description[0], layer.description[1])
+        } else {
+            "even".into()
+        };
+        let _ = writeln!(
+            out,
+            "{} {:<28} {:>9} {:>9}  {:<14} {:>7} {:>7}  {}",
+            if layer.offending { "!" } else { " " },
+            layer.name,
+            format!("{}×{}", layer.input[0], layer.input[1]),
+            format!("{}×{}", layer.output[0], layer.output[1]),
+            kspd,
+            format!("{}/{}", h.consumed_before, h.consumed_after),
+            format!("{}/{}", w.consumed_before, w.consumed_after),
+            verdict
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n  read h/w: padding read before/after (top/bottom, left/right)\n"
+    );
+    for advice in &d.sizes {
+        let axis = if advice.axis == 0 { "height" } else { "width" };
+        let show = |n: Option<usize>| n.map_or("none".to_string(), |n| n.to_string());
+        let _ = writeln!(
+            out,
+            "{axis} {}: {}; nearest even sizes in {}–{}: {} below, {} above{}",
+            advice.current,
+            if advice.current_is_clean {
+                "even"
+            } else {
+                "uneven"
+            },
+            advice.range[0],
+            advice.range[1],
+            show(advice.below),
+            show(advice.above),
+            advice
+                .rule
+                .map(|rule| format!("; rule: {rule}"))
+                .unwrap_or_default()
+        );
+    }
+    if !d.alternatives.is_empty() {
+        let _ = writeln!(out, "\nalternatives (the report re-run on each):");
+        for alt in &d.alternatives {
+            let outcome = match &alt.error {
+                Some(e) => format!("cannot run: {e}"),
+                None => format!(
+                    "{} uneven, {} dropping layer-axes; left/right {:.4}, top/bottom {:.4}",
+                    alt.uneven[0] + alt.uneven[1],
+                    alt.dropping[0] + alt.dropping[1],
+                    alt.left_to_right.unwrap_or(f64::NAN),
+                    alt.top_to_bottom.unwrap_or(f64::NAN)
+                ),
+            };
+            let _ = writeln!(out, "  {}: {}\n      → {outcome}", alt.title, alt.detail);
+        }
+    }
+    if !d.depth_profile.is_empty() {
+        let _ = writeln!(out, "\nutilization asymmetry after each top-level layer:");
+        let _ = writeln!(
+            out,
+            "  {:>5} {:<28} {:>12} {:>12}",
+            "depth", "layer", "left/right", "top/bottom"
+        );
+        for p in &d.depth_profile {
+            let _ = writeln!(
+                out,
+                "{} {:>5} {:<28} {:>12.6} {:>12.6}",
+                if p.offending { "!" } else { " " },
+                p.depth,
+                p.layer,
+                p.left_to_right,
+                p.top_to_bottom
+            );
+        }
+    }
+    out
+}
+
+fn sweep(args: SweepArgs) -> Result<(), String> {
+    let network = load_network(&args.arch)?;
+    let sizes = marginalization::parse_sizes(&args.sizes).map_err(|e| e.to_string())?;
+    if !(args.threshold > 0.0 && args.threshold <= 1.0) {
+        return Err(format!(
+            "--threshold must be in (0, 1], got {}",
+            args.threshold
+        ));
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let points = marginalization::sweep(
+        &network,
+        &sizes,
+        args.padding,
+        args.threshold,
+        &mut |done, total| {
+            if interactive {
+                eprint!("\rsweep: {done}/{total}");
+            }
+            true
+        },
+    );
+    if interactive {
+        eprintln!();
+    }
+    let text = match args.format {
+        JsonOrCsv::Json => serde_json::to_string_pretty(&points).map_err(|e| e.to_string())? + "\n",
+        JsonOrCsv::Csv => {
+            let mut csv = String::from("size,share,band_top,band_bottom,band_left,band_right,band_max,band_relative,error\n");
+            for p in &points {
+                match (&p.result, &p.error) {
+                    (Some(m), _) => csv.push_str(&format!(
+                        "{},{},{},{},{},{},{},{},\n",
+                        p.size,
+                        m.share,
+                        m.band[0],
+                        m.band[1],
+                        m.band[2],
+                        m.band[3],
+                        m.band_max,
+                        m.band_relative
+                    )),
+                    (None, error) => csv.push_str(&format!(
+                        "{},,,,,,,,\"{}\"\n",
+                        p.size,
+                        error.as_deref().unwrap_or("").replace('"', "\"\"")
+                    )),
+                }
+            }
+            csv
+        }
+    };
+    write_output(None, text.as_bytes(), true)
 }
