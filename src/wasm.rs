@@ -2,6 +2,7 @@
 //! call the core. The page's `www/js/engine.js` is the only caller.
 
 use crate::analysis::doctor::{self, DoctorOptions};
+use crate::analysis::explainer;
 use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::{self, Summary};
 use crate::net::transform::Framework;
@@ -283,4 +284,21 @@ pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsError> {
     let points =
         marginalization::sweep(&network, &[request.size], mode, threshold, &mut |_, _| true);
     to_js(&points[0])
+}
+
+/// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,
+/// mode}]}` (1–2 layers, sides ≤ 16) → `{layers: [{config, axes, input, output, padded_size,
+/// padded: [{position, source, padding, read}]}], counts, first_layer_counts}`.
+#[wasm_bindgen]
+pub fn explain(config: JsValue) -> Result<JsValue, JsError> {
+    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
+    to_js(&explainer::explain(&config).map_err(js_error)?)
+}
+
+/// Every first-layer window that reads pixel (`row`, `column`): `{pixel, windows: [{output,
+/// origin, hits: [{tap, position}], weight, downstream, contribution}], tap_counts, total}`.
+#[wasm_bindgen(js_name = explainPixel)]
+pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsError> {
+    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
+    to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
 }

@@ -172,4 +172,19 @@ mod exported_api {
         );
         assert!(map.marginalization(Some(0.0)).is_err());
     }
+
+    #[wasm_bindgen_test]
+    fn explainer() {
+        let get = |v: &JsValue, key: &str| js_sys::Reflect::get(v, &key.into()).unwrap();
+        let config = r#"{"height": 5, "width": 5, "layers": [
+            {"kernel": 3, "stride": 1, "dilation": 1, "padding": 1, "mode": "symmetric"}]}"#;
+        let e = wasm::explain(js(config)).unwrap();
+        let counts = js_sys::Array::from(&get(&e, "counts"));
+        assert!(counts.iter().all(|c| c.as_f64() == Some(9.0)));
+        let p = wasm::explain_pixel(js(config), 0, 0).unwrap();
+        assert_eq!(get(&p, "total").as_f64(), Some(9.0));
+        assert!(wasm::explain_pixel(js(config), 5, 0).is_err());
+        let bad = r#"{"height": 5, "width": 5, "layers": []}"#;
+        assert!(message(wasm::explain(js(bad)).err().unwrap()).contains("layers"));
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod axis_operator;
 pub mod doctor;
+pub mod explainer;
 pub mod kernels;
 pub mod marginalization;
 pub mod reference;
