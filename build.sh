@@ -7,6 +7,8 @@
 #                      and the page end to end with playwright-core
 #   ./build.sh bench   native benchmarks and the in-browser benchmark page, headless
 #   ./build.sh build   only build www/pkg (the WASM module and its JS glue)
+#
+# PORT picks the serve port (default 8000).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,9 +40,20 @@ ensure_wasm_tools() {
         # No --locked: one of the CLI's locked dependencies is not served by the registry.
         cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
     fi
-    if ! command -v wasm-opt >/dev/null; then
-        say "installing binaryen (wasm-opt)"
-        apt_install binaryen
+    ensure_npm_tools
+}
+
+# wasm-opt and playwright-core come from npm (package.json, package-lock.json): Debian
+# bookworm's binaryen 108 rewrites wasm-bindgen's externref table into one that browsers
+# reject at start-up ("WebAssembly.Table.set(): Argument 1 is invalid"); binaryen 132 does not.
+ensure_npm_tools() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        say "installing node and npm"
+        apt_install nodejs npm
+    fi
+    if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
+        say "installing npm tools (binaryen's wasm-opt, playwright-core)"
+        npm ci --no-audit --no-fund --loglevel=error
     fi
 }
 
@@ -52,15 +65,6 @@ ensure_browser() {
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         say "installing Debian's chromium and chromium-driver"
         apt_install chromium chromium-driver
-    fi
-    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-        say "installing node and npm"
-        apt_install nodejs npm
-    fi
-    if [ ! -d tests/e2e/node_modules/playwright-core ]; then
-        say "installing the page tests' npm packages"
-        # playwright-core drives the system Chromium; it never downloads a browser.
-        (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
     fi
 }
 
@@ -74,7 +78,7 @@ build_wasm() {
         "target/$WASM_TARGET/release/padlens.wasm"
     # The features rustc emits for wasm32 today; -O3 because speed matters more than the
     # few KiB -Oz would save (sizes in BENCHMARKS.md).
-    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+    node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
         --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
         www/pkg/padlens_bg.wasm -o www/pkg/padlens_bg.wasm
     say "www/pkg: $(wc -c <www/pkg/padlens_bg.wasm) bytes of WASM"
@@ -91,7 +95,6 @@ serve() {
 run_tests() {
     ensure_wasm_tools
     ensure_browser
-    ensure_python
     say "native tests (unit, property, golden, CLI)"
     cargo test --all-targets
     say "WASM tests in headless Chromium"
@@ -106,7 +109,6 @@ run_tests() {
 
 bench() {
     ensure_browser
-    ensure_python
     say "native benchmarks"
     cargo bench --bench utilization
     build_wasm

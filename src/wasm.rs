@@ -92,8 +92,18 @@ pub struct Utilization {
 #[wasm_bindgen]
 impl Utilization {
     /// Row-major values (a copy). Raw count = value · 2^log2Scale.
-    pub fn values(&self) -> Vec<f64> {
-        self.map.values.iter().copied().collect()
+    pub fn values(&self) -> js_sys::Float64Array {
+        match self.map.values.as_slice() {
+            Some(values) => js_sys::Float64Array::from(values),
+            None => self
+                .map
+                .values
+                .iter()
+                .copied()
+                .collect::<Vec<f64>>()
+                .as_slice()
+                .into(),
+        }
     }
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> usize {
@@ -179,9 +189,9 @@ pub struct Rendered {
 
 #[wasm_bindgen]
 impl Rendered {
-    /// RGBA bytes, row-major, ready for `ImageData`.
-    pub fn rgba(&self) -> Vec<u8> {
-        self.inner.rgba.clone()
+    /// RGBA bytes, row-major, ready for `ImageData` (a copy).
+    pub fn rgba(&self) -> js_sys::Uint8Array {
+        js_sys::Uint8Array::from(self.inner.rgba.as_slice())
     }
     /// Relative value at the bottom of the colour bar.
     #[wasm_bindgen(getter)]

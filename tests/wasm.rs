@@ -72,7 +72,7 @@ mod exported_api {
         ))
         .unwrap();
         assert_eq!((map.height(), map.width(), map.log2_scale()), (512, 512, 0));
-        let values = map.values();
+        let values = map.values().to_vec();
         assert_eq!(values[256 * 512 + 256], 9f64.powi(16));
         let summary = map.summary().unwrap();
         let centre = js_sys::Reflect::get(&summary, &"centre".into()).unwrap();
@@ -84,7 +84,7 @@ mod exported_api {
             js(r#"{"colormap": "cividis", "reference": "centre", "scale": "log"}"#),
         )
         .unwrap();
-        assert_eq!(rendered.rgba().len(), 512 * 512 * 4);
+        assert_eq!(rendered.rgba().length(), 512 * 512 * 4);
         assert_eq!(rendered.high(), 1.0);
         assert_eq!(wasm::colorbar("magma", 10).unwrap().len(), 40);
         let ratio = wasm::ratio_map(&[2.0, 1.0], &[1.0, 0.0]).unwrap();

@@ -1,0 +1,73 @@
+// Compare mode: two configurations side by side and their ratio map.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canvasStats, hoverPixel, launchBrowser, openPage, readout, readSummary, startServer, waitIdle } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('ResNet-50 at 224 against 225 shows both maps and their ratio', async () => {
+  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  await waitIdle(page);
+  assert.ok(!(await page.isVisible('#map-ratio')), 'no ratio map outside compare mode');
+  await page.check('#compare');
+  await waitIdle(page);
+  // B starts as a copy of A; make it 225.
+  assert.equal(await page.inputValue('#b-arch'), 'resnet50');
+  await page.fill('#b-height', '225');
+  await waitIdle(page);
+  assert.equal(await page.inputValue('#b-width'), '225', 'linked width follows');
+
+  const a = await canvasStats(page, '#map-a canvas.map-canvas');
+  const b = await canvasStats(page, '#map-b canvas.map-canvas');
+  const ratio = await canvasStats(page, '#map-ratio canvas.map-canvas');
+  assert.deepEqual([a.height, b.height, ratio.height], [224, 225, 224]);
+  assert.ok(ratio.distinct > 20, `the ratio map varies (${ratio.distinct} colours)`);
+  assert.notEqual(ratio.hash, a.hash);
+  assert.match(await page.textContent('#map-ratio [data-role=caption]'), /common 224×224 region/);
+  const bar = await page.$$eval('#map-ratio .tick', (els) => els.map((e) => e.textContent));
+  assert.ok(bar.length >= 2, 'the ratio map has a labelled colour bar');
+
+  // 224 is skewed toward the top-left, 225 is symmetric.
+  assert.ok(Number((await readSummary(page, 'a')).left_to_right) > 1.5);
+  assert.equal((await readSummary(page, 'b')).left_to_right, '1');
+
+  // Hovering the ratio map reads out A ÷ B.
+  await hoverPixel(page, '#map-ratio canvas.map-canvas', 112, 112);
+  const values = await readout(page, '#map-ratio');
+  assert.equal(values['row y'], '112');
+  assert.match(values['A ÷ B'], /^\d+(\.\d+)?$/);
+  // And each side keeps its own hover readout.
+  await hoverPixel(page, '#map-b canvas.map-canvas', 224, 224);
+  assert.equal((await readout(page, '#map-b'))['row y'], '224');
+
+  // The hash carries the comparison.
+  assert.match(await page.evaluate(() => location.hash), /compare=1.*b\.h=225/);
+  await context.close();
+});
+
+test('zeros against symmetric padding: the ratio is the zeros map relative to 9^16', async () => {
+  const hash = '#arch=vgg19&h=64&w=64&mode=zeros&compare=1&b.arch=vgg19&b.h=64&b.w=64&b.mode=symmetric';
+  const { page, context } = await openPage(browser, server.origin, `/${hash}`);
+  await waitIdle(page);
+  const uniform = await canvasStats(page, '#map-b canvas.map-canvas');
+  assert.equal(uniform.distinct, 1);
+  const zerosMax = Number((await readSummary(page, 'a')).maxExact);
+  // At the centre of a 64×64 input VGG-19's zero padding is still felt, so the ratio is < 1.
+  await hoverPixel(page, '#map-ratio canvas.map-canvas', 32, 32);
+  const ratio = Number((await readout(page, '#map-ratio'))['A ÷ B']);
+  assert.ok(ratio > 0 && ratio <= zerosMax / 1853020188851841 + 1e-9, `ratio ${ratio}`);
+  assert.match(await page.textContent('#map-ratio [data-role=caption]'), /pixel by pixel/);
+  await context.close();
+});

@@ -1,0 +1,158 @@
+// Shared helpers for the page tests and the benchmark runner: a static server for www/,
+// Debian's Chromium driven by playwright-core, and pages that record what they log and fetch.
+// Not a test file (the runner only picks up *.test.mjs).
+
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const WWW = fileURLToPath(new URL('../../www/', import.meta.url));
+
+// The WASM must be served as application/wasm for streaming compilation, and module
+// scripts must carry a JavaScript MIME type or the browser refuses them.
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `root` on 127.0.0.1 on a free port.
+ * @returns {Promise<{origin: string, close: () => Promise<void>}>}
+ */
+export async function startServer(root = WWW) {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let file = path.join(root, decodeURIComponent(url.pathname));
+    // Never serve anything outside root, whatever the request path says.
+    if (!file.startsWith(root)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (file.endsWith(path.sep)) file += 'index.html';
+    try {
+      const body = await fs.readFile(file);
+      res.writeHead(200, {
+        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function chromiumPath() {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '/usr/bin/chromium';
+  }
+}
+
+/** Debian's Chromium, headless; playwright-core never downloads a browser. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * A new page (in its own context) that records console messages, page errors and every
+ * request URL, including the worker's. Requests leaving 127.0.0.1 are recorded and aborted,
+ * so a test sees them even when they would have failed offline anyway.
+ * @returns {Promise<{page: import('playwright-core').Page, context: any, log: {console: {type: string, text: string}[], errors: string[], requests: string[]}}>}
+ */
+export async function openPage(browser, origin, pathAndHash = '/', viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const log = { console: [], errors: [], requests: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    log.requests.push(url);
+    const { hostname, protocol } = new URL(url);
+    if ((protocol === 'http:' || protocol === 'https:') && hostname !== '127.0.0.1') return route.abort();
+    return route.continue();
+  });
+  const page = await context.newPage();
+  page.on('console', (msg) => log.console.push({ type: msg.type(), text: msg.text() }));
+  page.on('pageerror', (error) => log.errors.push(String(error)));
+  await page.goto(origin + pathAndHash);
+  return { page, context, log };
+}
+
+/** Waits until the page has shown the result of its newest request. */
+export function waitIdle(page, timeout = 30000) {
+  return page.waitForSelector('body[data-status=idle]', { state: 'attached', timeout });
+}
+
+/**
+ * What a canvas shows: its size, how many distinct colours, and a hash of its pixels (to
+ * tell whether it changed).
+ * @returns {Promise<{width: number, height: number, distinct: number, hash: string}>}
+ */
+export function canvasStats(page, selector) {
+  return page.$eval(selector, (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const colours = new Set();
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ data[j], 0x01000193) >>> 0;
+    }
+    return { width: canvas.width, height: canvas.height, distinct: colours.size, hash: hash.toString(16) };
+  });
+}
+
+/**
+ * The summary table as {field: text} for one column ('a' or 'b'); counts also as exact
+ * digits under `${field}Exact`.
+ */
+export function readSummary(page, column = 'a') {
+  return page.$$eval(`#summary td[data-col=${column}]`, (cells) =>
+    Object.fromEntries(cells.flatMap((c) => [[c.dataset.field, c.textContent], ...(c.title ? [[`${c.dataset.field}Exact`, c.title]] : [])])),
+  );
+}
+
+/** The text of a configuration's error element ('' when hidden). */
+export function errorText(page, config = 'a') {
+  return page.$eval(`#config-${config} [data-role=error]`, (el) => (el.hidden ? '' : el.textContent));
+}
+
+/** Moves the mouse over pixel (y, x) of a map canvas. */
+export async function hoverPixel(page, canvasSelector, y, x) {
+  const box = await page.locator(canvasSelector).boundingBox();
+  const { width, height } = await page.$eval(canvasSelector, (c) => ({ width: c.width, height: c.height }));
+  await page.mouse.move(box.x + ((x + 0.5) / width) * box.width, box.y + ((y + 0.5) / height) * box.height);
+}
+
+/** The hover readout of a map as {term: value}. */
+export function readout(page, mapSelector) {
+  return page.$$eval(`${mapSelector} [data-role=readout] div`, (rows) =>
+    Object.fromEntries(rows.map((r) => [r.querySelector('dt').textContent, r.querySelector('dd').textContent])),
+  );
+}

@@ -1,0 +1,288 @@
+// <padlens-config>: the controls of one configuration (network, input size, padding, depth)
+// and the place where its errors are shown. The page has one, or two in compare mode. It
+// emits `config-change` whenever a control changes; it never computes anything itself.
+
+import { escapeXml } from './draw.js';
+
+/** The spec the "custom" choice starts from: a small network with uneven strided padding. */
+const EXAMPLE_SPEC = `{"name": "tiny", "layers": [
+  {"type": "conv", "name": "stem", "kernel": 7, "stride": 2, "padding": 3},
+  {"type": "max_pool", "name": "pool", "kernel": 3, "stride": 2, "padding": 1},
+  {"type": "residual", "name": "block", "main": [
+    {"type": "conv", "kernel": 3, "padding": 1},
+    {"type": "conv", "kernel": 3, "padding": 1}
+  ]},
+  {"type": "conv", "name": "down", "kernel": 3, "stride": 2, "padding": 1}
+]}`;
+
+const MODE_LABELS = {
+  zeros: 'zeros',
+  valid: 'valid (no padding)',
+  full: 'full (zeros, k − 1 each side)',
+  circular: 'circular (wrap around)',
+  reflect: 'reflect (mirror without edge)',
+  symmetric: 'symmetric (mirror with edge)',
+  replicate: 'replicate (edge)',
+  partial: 'partial convolution',
+};
+
+const FAMILY_LABELS = { vgg: 'VGG', resnet: 'ResNet', mobilenet: 'MobileNet', googlenet: 'GoogLeNet', densenet: 'DenseNet', alexnet: 'AlexNet' };
+
+const PRESETS = [224, 225, 512];
+const SLIDER_MAX = 1024;
+
+/**
+ * @typedef {object} Config
+ * @property {string} arch a zoo name, or 'custom' for `spec`
+ * @property {string} spec the custom network spec (JSON text)
+ * @property {number} height @property {number} width NaN when the field is not a number
+ * @property {boolean} linked height and width move together
+ * @property {string|null} mode a padding mode, or null for the network's own
+ * @property {number|null} depth the first `depth` top-level layers, or null for all
+ */
+
+class PadlensConfig extends HTMLElement {
+  #catalog = null;
+  #layerNames = null;
+  // The depth the user chose; kept while the layer names are unknown (the slider's range is
+  // not set yet) so that a depth from a link survives until the names arrive.
+  #wantedDepth = null;
+  #linked = true;
+  #els = {};
+
+  /**
+   * Builds the controls. Called once, with the engine's catalog.
+   * @param {{zoo: {name: string, description: string}[], modes: string[]}} catalog
+   */
+  init(catalog) {
+    this.#catalog = catalog;
+    const k = this.getAttribute('key');
+    const families = new Map();
+    for (const entry of catalog.zoo) {
+      const family = entry.name.match(/^[a-z]+/)?.[0] ?? entry.name;
+      if (!families.has(family)) families.set(family, []);
+      families.get(family).push(entry);
+    }
+    const archOptions = [...families]
+      .map(([family, entries]) =>
+        `<optgroup label="${escapeXml(FAMILY_LABELS[family] ?? family)}">${entries
+          .map((e) => `<option value="${escapeXml(e.name)}">${escapeXml(e.name)}</option>`)
+          .join('')}</optgroup>`)
+      .join('');
+    const sizeRow = (axis, label) => `
+      <label for="${k}-${axis}" class="size-label">${label}</label>
+      <input type="range" id="${k}-${axis}-range" data-axis="${axis}" min="1" max="${SLIDER_MAX}" step="1" aria-label="${label} (slider)">
+      <input type="number" id="${k}-${axis}" data-axis="${axis}" min="1" step="1" inputmode="numeric" class="size-number">`;
+    this.innerHTML = `
+      <fieldset class="config" id="config-${k}">
+        <legend data-role="legend"></legend>
+        <div class="field">
+          <label for="${k}-arch">Architecture</label>
+          <select id="${k}-arch" data-control="arch" aria-describedby="${k}-arch-hint">
+            ${archOptions}
+            <optgroup label="Your own"><option value="custom">custom spec…</option></optgroup>
+          </select>
+          <p class="hint" id="${k}-arch-hint" data-role="arch-hint"></p>
+        </div>
+        <div class="field" data-role="spec-field" hidden>
+          <label for="${k}-spec">Network spec (JSON)</label>
+          <textarea id="${k}-spec" data-control="spec" rows="10" spellcheck="false" autocapitalize="off" autocomplete="off"></textarea>
+          <p class="hint">Layers: <code>conv</code>, <code>max_pool</code>, <code>avg_pool</code>, <code>global_pool</code>, <code>residual</code>, <code>concat</code>; <code>kernel</code>, <code>stride</code>, <code>dilation</code>, <code>padding</code>, <code>padding_mode</code>, <code>ceil_mode</code>.</p>
+        </div>
+        <div class="field" role="group" aria-labelledby="${k}-size-title">
+          <div class="field-head">
+            <span id="${k}-size-title" class="field-title">Input size (pixels)</span>
+            <span class="presets" role="group" aria-label="Square size presets">
+              ${PRESETS.map((p) => `<button type="button" class="preset" data-preset="${p}" aria-label="Set height and width to ${p}">${p}</button>`).join('')}
+            </span>
+          </div>
+          <div class="size-grid">
+            ${sizeRow('height', 'Height')}
+            <button type="button" class="link" data-control="link" aria-pressed="true" title="Height and width move together" aria-label="Link height and width">
+              <svg viewBox="0 0 16 30" width="16" height="30" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.6"><rect class="chain-top" x="4" y="3" width="8" height="13" rx="4"/><rect class="chain-bottom" x="4" y="14" width="8" height="13" rx="4"/></svg>
+            </button>
+            ${sizeRow('width', 'Width')}
+          </div>
+        </div>
+        <div class="field">
+          <label for="${k}-mode">Padding</label>
+          <select id="${k}-mode" data-control="mode">
+            <option value="">as defined by the network</option>
+            ${catalog.modes.map((m) => `<option value="${escapeXml(m)}">${escapeXml(MODE_LABELS[m] ?? m)}</option>`).join('')}
+          </select>
+        </div>
+        <div class="field">
+          <label for="${k}-depth">Depth</label>
+          <input type="range" id="${k}-depth" data-control="depth" min="1" max="1" step="1" aria-describedby="${k}-depth-text">
+          <output id="${k}-depth-text" for="${k}-depth" class="hint" data-role="depth-text"></output>
+        </div>
+        <p class="error" id="${k}-error" data-role="error" role="alert" hidden></p>
+      </fieldset>`;
+    const q = (s) => this.querySelector(s);
+    this.#els = {
+      legend: q('[data-role=legend]'),
+      arch: q('[data-control=arch]'),
+      archHint: q('[data-role=arch-hint]'),
+      specField: q('[data-role=spec-field]'),
+      spec: q('[data-control=spec]'),
+      link: q('[data-control=link]'),
+      mode: q('[data-control=mode]'),
+      depth: q('[data-control=depth]'),
+      depthText: q('[data-role=depth-text]'),
+      error: q('[data-role=error]'),
+      number: { height: q(`#${k}-height`), width: q(`#${k}-width`) },
+      range: { height: q(`#${k}-height-range`), width: q(`#${k}-width-range`) },
+    };
+    this.addEventListener('input', (event) => this.#onInput(event));
+    this.addEventListener('click', (event) => this.#onClick(event));
+  }
+
+  set legend(text) {
+    this.#els.legend.textContent = text;
+  }
+
+  /** @returns {Config} */
+  get value() {
+    const { arch, spec, number, mode } = this.#els;
+    return {
+      arch: arch.value,
+      spec: spec.value,
+      height: number.height.value.trim() === '' ? NaN : Number(number.height.value),
+      width: number.width.value.trim() === '' ? NaN : Number(number.width.value),
+      linked: this.#linked,
+      mode: mode.value || null,
+      depth: this.#wantedDepth,
+    };
+  }
+
+  /** @param {Config} config */
+  set value(config) {
+    const { arch, spec, mode } = this.#els;
+    if (![...arch.options].some((o) => o.value === config.arch)) {
+      // Keep an architecture from a link even if this build lacks it; the engine explains.
+      arch.querySelector('optgroup').append(new Option(config.arch, config.arch));
+    }
+    arch.value = config.arch;
+    spec.value = config.spec;
+    mode.value = config.mode ?? '';
+    this.#setSize('height', config.height);
+    this.#setSize('width', config.width);
+    this.#setLinked(config.linked);
+    this.#wantedDepth = config.depth;
+    this.#syncArch();
+    this.#syncDepth();
+  }
+
+  /** The top-level layer names of the current architecture (null while unknown). */
+  set layerNames(names) {
+    this.#layerNames = names;
+    this.#syncDepth();
+  }
+
+  /**
+   * Shows an error message under the controls, or hides it (null), and marks the controls it
+   * is most likely about. The engine's messages name what is wrong but carry no field, so
+   * this goes by their wording.
+   */
+  set error(message) {
+    const { error, arch, spec, mode, depth, number } = this.#els;
+    error.hidden = !message;
+    error.textContent = message ?? '';
+    let culprits;
+    if (!message) culprits = [];
+    else if (/spec|architecture/i.test(message)) culprits = [arch, spec];
+    else if (/\bdepth\b/i.test(message)) culprits = [depth];
+    else if (/(reflect|symmetric|circular|replicate) padding/i.test(message)) culprits = [mode, number.height, number.width];
+    else culprits = [number.height, number.width];
+    for (const control of [arch, spec, mode, depth, number.height, number.width]) {
+      const guilty = culprits.includes(control);
+      control.toggleAttribute('aria-invalid', guilty);
+      if (guilty) control.setAttribute('aria-errormessage', error.id);
+      else control.removeAttribute('aria-errormessage');
+    }
+  }
+
+  #syncArch() {
+    const { arch, archHint, specField, spec } = this.#els;
+    const custom = arch.value === 'custom';
+    specField.hidden = !custom;
+    if (custom && !spec.value.trim()) spec.value = EXAMPLE_SPEC;
+    archHint.textContent = custom
+      ? 'Describe a network in JSON; the map updates as you type.'
+      : (this.#catalog.zoo.find((e) => e.name === arch.value)?.description ?? '');
+  }
+
+  #syncDepth() {
+    const { depth, depthText } = this.#els;
+    const names = this.#layerNames;
+    depth.disabled = !names;
+    if (!names) {
+      depthText.textContent = this.#wantedDepth === null ? 'all layers' : `first ${this.#wantedDepth} layers`;
+      return;
+    }
+    const total = names.length;
+    depth.max = String(total);
+    depth.value = String(this.#wantedDepth ?? total);
+    const d = this.#wantedDepth ?? total;
+    const last = names[Math.min(d, total) - 1];
+    depthText.textContent = this.#wantedDepth === null
+      ? `all ${total} layers, through ${last}`
+      : `first ${d} of ${total} layers, through ${d <= total ? last : '—'}`;
+    depth.setAttribute('aria-valuetext', depthText.textContent);
+  }
+
+  #setSize(axis, value) {
+    const text = Number.isFinite(value) ? String(value) : '';
+    if (this.#els.number[axis].value !== text) this.#els.number[axis].value = text;
+    if (Number.isFinite(value)) this.#els.range[axis].value = String(value);
+  }
+
+  #setLinked(linked) {
+    this.#linked = linked;
+    this.#els.link.setAttribute('aria-pressed', String(linked));
+    this.#els.link.title = linked ? 'Height and width move together (click to unlink)' : 'Height and width move separately (click to link)';
+  }
+
+  #emit() {
+    this.dispatchEvent(new CustomEvent('config-change', { bubbles: true }));
+  }
+
+  #onInput(event) {
+    const target = event.target;
+    const axis = target.dataset.axis;
+    if (axis) {
+      const value = target.value.trim() === '' ? NaN : Number(target.value);
+      this.#setSize(axis, value);
+      if (this.#linked) this.#setSize(axis === 'height' ? 'width' : 'height', value);
+    } else if (target === this.#els.arch) {
+      // Depths are per network: a new one starts with all of its layers.
+      this.#wantedDepth = null;
+      this.#layerNames = null;
+      this.#syncArch();
+      this.#syncDepth();
+    } else if (target === this.#els.depth) {
+      const d = Number(target.value);
+      this.#wantedDepth = d >= this.#layerNames.length ? null : d;
+      this.#syncDepth();
+    }
+    this.#emit();
+  }
+
+  #onClick(event) {
+    const button = event.target.closest('button');
+    if (!button) return;
+    if (button.dataset.preset) {
+      const size = Number(button.dataset.preset);
+      this.#setSize('height', size);
+      this.#setSize('width', size);
+    } else if (button === this.#els.link) {
+      this.#setLinked(!this.#linked);
+      if (this.#linked) this.#setSize('width', this.value.height);
+    } else {
+      return;
+    }
+    this.#emit();
+  }
+}
+
+customElements.define('padlens-config', PadlensConfig);

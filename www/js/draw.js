@@ -1,0 +1,240 @@
+// Pure helpers for drawing and labelling: tick choice, number formatting, colour-bar labels,
+// centre profiles and the profile plot's SVG. No DOM access, so node can test them directly
+// and the custom elements stay about layout and events.
+
+const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+const MINUS = '\u2212';
+
+/** @param {number} n an integer @returns {string} n in superscript digits */
+function superscript(n) {
+  return String(n).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c]);
+}
+
+/**
+ * A number for people: plain decimals between 10⁻³ and 10⁶, otherwise m × 10ⁿ, with a true
+ * minus sign and trailing zeros removed.
+ * @param {number} value
+ * @param {number} [significant=4] significant digits
+ * @returns {string}
+ */
+export function formatNumber(value, significant = 4) {
+  if (Number.isNaN(value)) return 'n/a';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : `${MINUS}∞`;
+  if (value === 0) return '0';
+  const sign = value < 0 ? MINUS : '';
+  const abs = Math.abs(value);
+  if (abs >= 1e-3 && abs < 1e6) {
+    return sign + trimZeros(abs.toPrecision(significant));
+  }
+  const [mantissa, exponent] = abs.toExponential(significant - 1).split('e');
+  const m = trimZeros(mantissa);
+  return `${sign}${m === '1' ? '' : `${m} × `}10${superscript(Number(exponent))}`;
+}
+
+function trimZeros(text) {
+  return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/**
+ * A raw utilization count, stored as `value · 2^log2Scale`.
+ * @param {number} value stored value
+ * @param {number} log2Scale
+ * @returns {{exact: string|null, approx: string}} `exact`: every digit, when the count is an
+ *   integer that a double holds exactly; `approx`: four significant digits
+ */
+export function formatCount(value, log2Scale = 0) {
+  const raw = value * 2 ** log2Scale;
+  if (!Number.isFinite(value)) return { exact: null, approx: formatNumber(value) };
+  if (Number.isFinite(raw)) {
+    return { exact: Number.isSafeInteger(raw) ? String(raw) : null, approx: formatNumber(raw) };
+  }
+  // Beyond the double range: print mantissa and exponent from the logarithm.
+  const log10 = Math.log10(value) + log2Scale * Math.LOG10E * Math.LN2;
+  const exponent = Math.floor(log10);
+  return { exact: null, approx: `${(10 ** (log10 - exponent)).toFixed(3)} × 10${superscript(exponent)}` };
+}
+
+/**
+ * Evenly spaced round numbers (1, 2 or 5 × 10ⁿ apart) inside [lo, hi].
+ * @param {number} lo @param {number} hi
+ * @param {number} maxCount the most ticks wanted (at least 2)
+ * @returns {number[]}
+ */
+export function linearTicks(lo, hi, maxCount) {
+  if (!(hi > lo) || maxCount < 2) return [lo];
+  const rough = (hi - lo) / (maxCount - 1);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
+  const ticks = [];
+  for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i++) {
+    ticks.push(Number((i * step).toPrecision(12)));
+  }
+  return ticks;
+}
+
+/**
+ * Round numbers for a logarithmic axis inside [lo, hi] (lo > 0): powers of ten when there
+ * are three or more, else 1-2-5 multiples if they fit, else linear ticks (narrow ranges).
+ * @param {number} lo @param {number} hi @param {number} maxCount
+ * @returns {number[]}
+ */
+export function logTicks(lo, hi, maxCount) {
+  const inRange = (v) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+  const lowest = Math.ceil(Math.log10(lo) - 1e-9);
+  const highest = Math.floor(Math.log10(hi) + 1e-9);
+  const step = Math.max(1, Math.ceil((highest - lowest + 1) / maxCount));
+  const powers = [];
+  for (let e = lowest; e <= highest; e += step) powers.push(Number(`1e${e}`));
+  if (powers.length >= 3) return powers;
+  const multiples = [];
+  for (let e = lowest - 1; e <= highest; e++) multiples.push(...[1, 2, 5].map((m) => Number(`${m}e${e}`)).filter(inRange));
+  if (multiples.length >= 2 && multiples.length <= maxCount) return multiples;
+  if (powers.length === 2) return powers;
+  return linearTicks(lo, hi, maxCount).filter((v) => v > 0);
+}
+
+/**
+ * Whether a colour range is empty: every pixel of the map has the same relative value (up to
+ * rounding), as under SYMMETRIC padding.
+ * @param {number} low @param {number} high @returns {boolean}
+ */
+export function isUniformRange(low, high) {
+  return !(high - low > 1e-12 * Math.max(Math.abs(low), Math.abs(high)));
+}
+
+/**
+ * Labels for a vertical colour bar spanning the relative values [low, high] (top = high).
+ * The two ends are always labelled (they are the map's exact range); round values in between
+ * are added where they keep clear of the ends and of each other.
+ * @param {number} low @param {number} high
+ * @param {'linear'|'log'} scale how colours are spread between low and high
+ * @param {number} length the bar's length in CSS pixels
+ * @param {number} [minGap=18] the least distance between two labels, in CSS pixels
+ * @returns {{value: number, text: string, offset: number, end: boolean}[]} top to bottom;
+ *   offset 0 = top, 1 = bottom
+ */
+export function colorbarLabels(low, high, scale, length, minGap = 18) {
+  if (isUniformRange(low, high)) return [{ value: high, text: formatNumber(high), offset: 0.5, end: true }];
+  const log = scale === 'log' && low > 0;
+  const position = log
+    ? (v) => (Math.log(high) - Math.log(v)) / (Math.log(high) - Math.log(low))
+    : (v) => (high - v) / (high - low);
+  const maxCount = Math.max(2, Math.floor(length / (minGap * 1.6)));
+  const inner = (log ? logTicks(low, high, maxCount) : linearTicks(low, high, maxCount))
+    .map((value) => ({ value, text: formatNumber(value, 3), offset: position(value), end: false }))
+    .filter((t) => t.offset * length >= minGap && (1 - t.offset) * length >= minGap)
+    .sort((p, q) => p.offset - q.offset);
+  return [
+    { value: high, text: formatNumber(high, 3), offset: 0, end: true },
+    ...inner,
+    { value: low, text: formatNumber(low, 3), offset: 1, end: true },
+  ];
+}
+
+/**
+ * The indices of the middle pixel of `n`, or of the middle two when `n` is even — the same
+ * centre as the core's summary, so that the profiles of a mirror-symmetric map are symmetric.
+ * @param {number} n @returns {number[]}
+ */
+function middle(n) {
+  return n % 2 === 1 ? [(n - 1) / 2] : [n / 2 - 1, n / 2];
+}
+
+/**
+ * The centre row and centre column of a row-major map (means over the middle two when a side
+ * is even).
+ * @param {Float64Array} values @param {number} height @param {number} width
+ * @returns {{row: Float64Array, column: Float64Array, rows: number[], columns: number[]}}
+ */
+export function centreProfiles(values, height, width) {
+  const rows = middle(height);
+  const columns = middle(width);
+  const row = new Float64Array(width);
+  const column = new Float64Array(height);
+  for (const y of rows) for (let x = 0; x < width; x++) row[x] += values[y * width + x] / rows.length;
+  for (const x of columns) for (let y = 0; y < height; y++) column[y] += values[y * width + x] / columns.length;
+  return { row, column, rows, columns };
+}
+
+/** @param {string} text @returns {string} text safe inside SVG/HTML markup */
+export function escapeXml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * @typedef {object} Series
+ * @property {string} label
+ * @property {Float64Array|number[]} values y for x = 0, 1, …
+ * @property {string} className styles the line (colour and dash come from CSS)
+ */
+
+/**
+ * An SVG line plot of one or more profiles, sized in CSS pixels.
+ * @param {Series[]} series
+ * @param {object} options
+ * @param {number} options.width @param {number} options.height
+ * @param {'linear'|'log'} options.scale y axis
+ * @param {string} options.xLabel @param {string} options.yLabel
+ * @param {number|null} [options.marker] an x to mark with a vertical line
+ * @returns {string} SVG markup
+ */
+export function profileSvg(series, { width, height, scale, xLabel, yLabel, marker = null }) {
+  const margin = { top: 10, right: 14, bottom: 34, left: 58 };
+  const plotW = Math.max(10, width - margin.left - margin.right);
+  const plotH = Math.max(10, height - margin.top - margin.bottom);
+  const xMax = Math.max(1, ...series.map((s) => s.values.length - 1));
+  const tickCount = Math.max(2, Math.floor(plotH / 24));
+  const finite = series.flatMap((s) => Array.from(s.values)).filter((v) => Number.isFinite(v) && (scale !== 'log' || v > 0));
+  const log = scale === 'log' && finite.length > 0;
+  let [yLo, yHi] = [0, 1];
+  if (finite.length > 0) {
+    const max = Math.max(...finite);
+    const min = Math.min(...finite);
+    if (log) {
+      // Leave a little room above and below, in ratio.
+      [yLo, yHi] = max > min * 1.0001 ? [min / (max / min) ** 0.05, max * (max / min) ** 0.05] : [min / 1.5, max * 1.5];
+    } else if (max > 0) {
+      // Up to the first round number above the data, so the top gridline is labelled.
+      const ticks = linearTicks(0, max, tickCount);
+      yHi = ticks.length > 1 ? Math.ceil(max / ticks[1] - 1e-9) * ticks[1] : max;
+    }
+  }
+  const xOf = (x) => margin.left + (x / xMax) * plotW;
+  const yOf = log
+    ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
+    : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
+  const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
+  const xTicks = linearTicks(0, xMax, Math.max(2, Math.floor(plotW / 60))).filter((v) => Number.isInteger(v));
+  const f = (v) => v.toFixed(1);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(`${yLabel} against ${xLabel}`)}">`,
+    `<g class="grid">`,
+    ...yTicks.map((v) => `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(yOf(v))}" y2="${f(yOf(v))}"/>`),
+    `</g><g class="axis">`,
+    `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotH}"/>`,
+    `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}"/>`,
+    ...yTicks.map((v) => `<text x="${margin.left - 6}" y="${f(yOf(v))}" text-anchor="end" dominant-baseline="middle">${escapeXml(formatNumber(v, 3))}</text>`),
+    ...xTicks.map((v) => `<line x1="${f(xOf(v))}" x2="${f(xOf(v))}" y1="${margin.top + plotH}" y2="${margin.top + plotH + 4}"/><text x="${f(xOf(v))}" y="${margin.top + plotH + 16}" text-anchor="middle">${v}</text>`),
+    `<text class="label" x="${margin.left + plotW / 2}" y="${height - 3}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text class="label" transform="translate(12 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    `</g>`,
+  ];
+  if (marker !== null && marker >= 0 && marker <= xMax) {
+    parts.push(`<line class="marker" x1="${f(xOf(marker))}" x2="${f(xOf(marker))}" y1="${margin.top}" y2="${margin.top + plotH}"/>`);
+  }
+  for (const s of series) {
+    let d = '';
+    let pen = 'M';
+    s.values.forEach((v, x) => {
+      if (!Number.isFinite(v) || (log && v <= 0)) {
+        pen = 'M'; // a gap where the value cannot be drawn
+        return;
+      }
+      d += `${pen}${f(xOf(x))} ${f(yOf(v))}`;
+      pen = 'L';
+    });
+    parts.push(`<path class="series ${escapeXml(s.className)}" d="${d}"><title>${escapeXml(s.label)}</title></path>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}

@@ -1,0 +1,115 @@
+// The only module that imports the WASM glue. It instantiates the module once per JS realm
+// (the page's worker, or the benchmark page) and wraps the exports into plain JS values, so
+// that callers never hold WASM objects and never have to remember to free them.
+
+import init, * as wasm from '../pkg/padlens.js';
+
+let ready = null;
+
+/**
+ * The engine, instantiated on first use. Lazy rather than a top-level await so that the
+ * worker can register its message listener synchronously and lose no early message.
+ * @returns {Promise<typeof api>}
+ */
+export function loadEngine() {
+  ready ??= init().then(() => api);
+  return ready;
+}
+
+/**
+ * @typedef {object} UtilizationRequest
+ * @property {string} arch zoo name or a network spec's JSON text
+ * @property {number} height
+ * @property {number} width
+ * @property {string|null} mode padding mode name, or null for the network's own padding
+ * @property {number|null} depth first `depth` top-level layers, or null for all
+ */
+
+/**
+ * @typedef {object} Summary raw counts and ratios, as computed by the core
+ * @property {number} height
+ * @property {number} width
+ * @property {number} centre
+ * @property {number} min
+ * @property {number} max
+ * @property {number} corner_to_centre
+ * @property {number} left_to_right
+ * @property {number} top_to_bottom
+ * @property {number} log2_scale
+ */
+
+/**
+ * @typedef {object} RenderOptions
+ * @property {'viridis'|'cividis'|'magma'} colormap
+ * @property {'max'|'centre'|'none'} reference
+ * @property {'linear'|'log'} scale
+ */
+
+/** Copies a WASM `Rendered` into plain JS values and frees it. */
+function unpackRendered(rendered) {
+  try {
+    return {
+      rgba: rendered.rgba(),
+      low: rendered.low,
+      high: rendered.high,
+      referenceValue: rendered.referenceValue,
+    };
+  } finally {
+    rendered.free();
+  }
+}
+
+const api = {
+  /** @returns {{zoo: {name: string, description: string}[], modes: string[]}} */
+  catalog() {
+    return { zoo: wasm.zooEntries(), modes: wasm.paddingModes() };
+  },
+
+  /** @param {string} archOrSpec @returns {string[]} */
+  layerNames(archOrSpec) {
+    return wasm.layerNames(archOrSpec);
+  },
+
+  /**
+   * Computes a map; with `display`, also colours it while it is still in WASM memory (the
+   * map is not copied back in, which for 512×512 saves 2 MB of copying).
+   * @param {UtilizationRequest} request
+   * @param {RenderOptions} [display]
+   * @returns {{values: Float64Array, height: number, width: number, log2Scale: number, summary: Summary,
+   *   rendered?: {rgba: Uint8Array, low: number, high: number, referenceValue: number}}}
+   */
+  utilization(request, display) {
+    const map = wasm.computeUtilization(request);
+    try {
+      return {
+        values: map.values(),
+        height: map.height,
+        width: map.width,
+        log2Scale: map.log2Scale,
+        summary: map.summary(),
+        ...(display && { rendered: unpackRendered(map.render(display)) }),
+      };
+    } finally {
+      map.free();
+    }
+  },
+
+  /**
+   * @param {Float64Array} values @param {number} height @param {number} width
+   * @param {RenderOptions} options
+   * @returns {{rgba: Uint8Array, low: number, high: number, referenceValue: number}}
+   */
+  render(values, height, width, options) {
+    return unpackRendered(wasm.renderMap(values, height, width, options));
+  },
+
+  /** RGBA, `length` pixels tall, high values first. @returns {Uint8Array} */
+  colorbar(colormap, length) {
+    return wasm.colorbar(colormap, length);
+  },
+
+  /** `a / b` element by element, NaN where `b` is 0. @returns {Float64Array} */
+  ratio(a, b) {
+    return wasm.ratioMap(a, b);
+  },
+};

@@ -1,0 +1,119 @@
+// The compute worker: every call into the WASM engine happens here, off the main thread, so
+// the page stays responsive while a large map is computed. Protocol (see bridge.js):
+//   in:  {id, type, payload}
+//   out: {id, progress} zero or more times, then {id, result} or {id, error: {name, message}}
+
+import { loadEngine } from './engine.js';
+
+/** A tiny least-recently-used cache: a Map iterates in insertion order. */
+class Lru {
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.entries = new Map();
+  }
+  get(key, make) {
+    if (this.entries.has(key)) {
+      const value = this.entries.get(key);
+      this.entries.delete(key);
+      this.entries.set(key, value);
+      return value;
+    }
+    const value = make();
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value);
+    return value;
+  }
+}
+
+// Changing only the colormap or scale, or one side of a comparison, must not recompute the
+// maps that did not change; a 1024×1024 map is 8 MB, so keep only a few.
+const maps = new Lru(4);
+const layerNames = new Lru(8);
+
+/**
+ * The part of `values` (h×w) that overlaps a map of size `into`, with the centres aligned
+ * (the larger map is cropped by ⌊difference/2⌋ before and the rest after).
+ */
+function cropCentred(values, [h, w], [ch, cw]) {
+  const top = Math.floor((h - ch) / 2);
+  const left = Math.floor((w - cw) / 2);
+  if (top === 0 && left === 0 && ch === h && cw === w) return { values, top, left };
+  const out = new Float64Array(ch * cw);
+  for (let y = 0; y < ch; y++) out.set(values.subarray((y + top) * w + left, (y + top) * w + left + cw), y * cw);
+  return { values: out, top, left };
+}
+
+function computeMap(engine, config, display) {
+  let names = null;
+  try {
+    names = layerNames.get(config.arch, () => engine.layerNames(config.arch));
+    // A fresh map is coloured inside WASM as it is computed; a cached one (only the display
+    // changed) is coloured from its values.
+    let rendered = null;
+    const map = maps.get(JSON.stringify(config), () => {
+      const { rendered: fresh, ...computed } = engine.utilization(config, display);
+      rendered = fresh;
+      return computed;
+    });
+    rendered ??= engine.render(map.values, map.height, map.width, display);
+    // The cache keeps its own values; the page gets a copy it may own (transferred).
+    return { ok: true, config, layerNames: names, ...map, values: map.values.slice(), ...rendered };
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw error; // a panic: let the bridge respawn us
+    return { ok: false, config, layerNames: names, error: error.message };
+  }
+}
+
+/** A ÷ B of raw counts over the centre-aligned common region. */
+function computeRatio(engine, a, b, display) {
+  const size = [Math.min(a.height, b.height), Math.min(a.width, b.width)];
+  const ca = cropCentred(a.values, [a.height, a.width], size);
+  const cb = cropCentred(b.values, [b.height, b.width], size);
+  const values = engine.ratio(ca.values, cb.values);
+  // Stored values are raw counts / 2^log2Scale; bring both to raw counts.
+  if (a.log2Scale !== b.log2Scale) {
+    const factor = 2 ** (a.log2Scale - b.log2Scale);
+    for (let i = 0; i < values.length; i++) values[i] *= factor;
+  }
+  const rendered = engine.render(values, size[0], size[1], { ...display, reference: 'none' });
+  return {
+    values,
+    height: size[0],
+    width: size[1],
+    offsets: { a: [ca.top, ca.left], b: [cb.top, cb.left] },
+    ...rendered,
+  };
+}
+
+const handlers = {
+  catalog: (engine) => ({ result: engine.catalog() }),
+
+  /** payload: {configs: UtilizationRequest[1|2], display: RenderOptions} */
+  view(engine, { configs, display }, progress) {
+    const results = configs.map((config, index) => {
+      progress({ stage: 'map', index, count: configs.length });
+      return computeMap(engine, config, display);
+    });
+    let ratio = null;
+    if (results.length === 2 && results.every((r) => r.ok)) {
+      progress({ stage: 'ratio' });
+      ratio = computeRatio(engine, results[0], results[1], display);
+    }
+    const colorbar = engine.colorbar(display.colormap, 256);
+    const transfer = [colorbar.buffer];
+    for (const r of [...results, ratio]) if (r?.values) transfer.push(r.values.buffer, r.rgba.buffer);
+    return { result: { maps: results, ratio, colorbar }, transfer };
+  },
+};
+
+self.addEventListener('message', async ({ data: { id, type, payload } }) => {
+  try {
+    const engine = await loadEngine();
+    const handler = handlers[type];
+    if (!handler) throw new Error(`unknown request type ${type}`);
+    const { result, transfer = [] } = handler(engine, payload, (progress) => self.postMessage({ id, progress }));
+    self.postMessage({ id, result }, transfer);
+  } catch (error) {
+    self.postMessage({ id, error: { name: error.name ?? 'Error', message: error.message ?? String(error) } });
+  }
+});
