@@ -112,4 +112,36 @@ const api = {
   ratio(a, b) {
     return wasm.ratioMap(a, b);
   },
+
+  /**
+   * The uneven-padding doctor (src/analysis/doctor.rs; fields as in README "padlens uneven").
+   * @param {{arch: string, height: number, width: number, framework?: 'torch'|'tf', search?: [number, number]}} request
+   * @returns {{framework: string, report: object, sizes: object[], alternatives: object[], depth_profile: object[]}}
+   */
+  diagnose(request) {
+    return wasm.diagnose(request);
+  },
+
+  /**
+   * Marginalization at one square size (one point of a sweep); a size the network cannot run
+   * at comes back with `error` set instead of throwing.
+   * @param {{arch: string, size: number, mode?: string|null, threshold?: number}} request
+   * @returns {{size: number, threshold?: number, share?: number, band?: number[], band_max?: number, band_relative?: number, error: string|null}}
+   */
+  marginalizationAt(request) {
+    return wasm.marginalizationAt(request);
+  },
+
+  /**
+   * The step-through explainer's layout and counts (src/analysis/explainer.rs).
+   * @param {{height: number, width: number, layers: {kernel: number, stride: number, dilation: number, padding: number, mode: string}[]}} config
+   */
+  explain(config) {
+    return wasm.explain(config);
+  },
+
+  /** Every first-layer window that reads pixel (row, column), per kernel cell. */
+  explainPixel(config, row, column) {
+    return wasm.explainPixel(config, row, column);
+  },
 };
