@@ -119,7 +119,10 @@ pub fn render(
     } else {
         (0.0, 1.0)
     };
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    // A uniform map has no range; each of its values is the top of the colour bar (1 × max).
+    let uniform = hi <= lo;
+    let span = if uniform { 1.0 } else { hi - lo };
+    let colour_low = if uniform { lo - 1.0 } else { lo };
     // 1024 levels are finer than any screen shows; evaluating the colour map's spline per
     // pixel instead made a 512×512 map take 6.7 ms (BENCHMARKS.md).
     let table: Vec<[u8; 4]> = (0..LEVELS)
@@ -139,14 +142,14 @@ pub fn render(
     match options.scale {
         Scale::Linear => {
             // level = (v / divisor − lo) / span · top, folded into one multiply-add.
-            let (gain, offset) = (top / (span * divisor), -lo / span * top);
+            let (gain, offset) = (top / (span * divisor), -colour_low / span * top);
             for (pixel, &v) in pixels {
                 pixel.copy_from_slice(&table[index(v * gain + offset)]);
             }
         }
         Scale::Log => {
             for (pixel, &v) in pixels {
-                pixel.copy_from_slice(&table[index((transform(v) - lo) / span * top)]);
+                pixel.copy_from_slice(&table[index((transform(v) - colour_low) / span * top)]);
             }
         }
     }
@@ -218,7 +221,8 @@ mod tests {
     #[test]
     fn uniform_and_bad_maps_do_not_panic() {
         let r = render(&[5.0; 9], 3, 3, RenderOptions::default()).unwrap();
-        assert!(r.rgba.chunks(4).all(|px| px == &r.rgba[0..4]));
+        assert!(r.rgba.chunks(4).all(|px| px == Colormap::Viridis.rgba(1.0)));
+        assert_eq!((r.low, r.high), (1.0, 1.0));
         assert!(render(&[1.0; 5], 2, 2, RenderOptions::default()).is_err());
         assert!(render(&[], 0, 0, RenderOptions::default()).is_err());
         let log = RenderOptions {

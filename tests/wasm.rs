@@ -165,10 +165,10 @@ mod exported_api {
 
         let map = wasm::compute_utilization(js(r#"{"arch": "vgg19", "height": 64, "width": 64}"#))
             .unwrap();
-        let copied = wasm::render_map(&map.values(), 64, 64, JsValue::NULL).unwrap();
+        let copied = wasm::render_map(&map.values().to_vec(), 64, 64, JsValue::NULL).unwrap();
         assert_eq!(
-            map.render(JsValue::UNDEFINED).unwrap().rgba(),
-            copied.rgba()
+            map.render(JsValue::UNDEFINED).unwrap().rgba().to_vec(),
+            copied.rgba().to_vec()
         );
         assert!(map.marginalization(Some(0.0)).is_err());
     }

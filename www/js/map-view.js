@@ -108,9 +108,10 @@ class PadlensMap extends HTMLElement {
     canvas.height = data.height;
     const pixels = new Uint8ClampedArray(data.rgba.buffer, data.rgba.byteOffset, data.rgba.byteLength);
     canvas.getContext('2d').putImageData(new ImageData(pixels, data.width, data.height), 0, 0);
-    // A uniform map is drawn in the bar's low colour; a full gradient would suggest a range.
+    // A uniform map is drawn in the bar's top colour (every value is 1 × the reference); a
+    // full gradient would suggest a range.
     const uniform = isUniformRange(data.low, data.high);
-    const barRgba = uniform ? data.colorbar.slice(-4) : data.colorbar;
+    const barRgba = uniform ? data.colorbar.slice(0, 4) : data.colorbar;
     bar.height = barRgba.length / 4;
     const barPixels = new Uint8ClampedArray(barRgba.buffer, barRgba.byteOffset, barRgba.byteLength);
     bar.getContext('2d').putImageData(new ImageData(barPixels, 1, bar.height), 0, 0);
