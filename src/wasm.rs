@@ -33,6 +33,13 @@ fn js_error(error: crate::Error) -> JsError {
     JsError::new(&error.to_string())
 }
 
+/// A mode name, or `None` for the network's own padding.
+fn parse_mode(name: Option<String>) -> Result<Option<PaddingMode>, JsError> {
+    name.map(|name| name.parse::<PaddingMode>())
+        .transpose()
+        .map_err(js_error)
+}
+
 #[derive(Serialize)]
 struct ZooEntryJs {
     name: &'static str,
@@ -165,11 +172,7 @@ fn render_options(options: JsValue) -> Result<RenderOptions, JsError> {
 pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsError> {
     let request: UtilizationRequest = from_js(request, "utilization request")?;
     let network = net::load(&request.arch).map_err(js_error)?;
-    let mode = request
-        .mode
-        .map(|name| name.parse::<PaddingMode>())
-        .transpose()
-        .map_err(js_error)?;
+    let mode = parse_mode(request.mode)?;
     let map = analysis::utilization(
         &network,
         [request.height, request.width],
@@ -285,11 +288,7 @@ struct MarginalizationRequest {
 pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsError> {
     let request: MarginalizationRequest = from_js(request, "marginalization request")?;
     let network = net::load(&request.arch).map_err(js_error)?;
-    let mode = request
-        .mode
-        .map(|name| name.parse::<PaddingMode>())
-        .transpose()
-        .map_err(js_error)?;
+    let mode = parse_mode(request.mode)?;
     let threshold = check_threshold(request.threshold)?;
     let points =
         marginalization::sweep(&network, &[request.size], mode, threshold, &mut |_, _| true);

@@ -92,109 +92,33 @@ pub fn build(name: &str) -> Result<Network> {
         })
 }
 
-/// `Some(channels)` is a 3×3 conv, `None` a 2×2/2 max-pool (torchvision's `cfgs`).
-type VggConfig = [Option<usize>];
-const M: Option<usize> = None;
-const VGG11: [Option<usize>; 13] = [
-    Some(64),
-    M,
-    Some(128),
-    M,
-    Some(256),
-    Some(256),
-    M,
-    Some(512),
-    Some(512),
-    M,
-    Some(512),
-    Some(512),
-    M,
-];
-const VGG13: [Option<usize>; 15] = [
-    Some(64),
-    Some(64),
-    M,
-    Some(128),
-    Some(128),
-    M,
-    Some(256),
-    Some(256),
-    M,
-    Some(512),
-    Some(512),
-    M,
-    Some(512),
-    Some(512),
-    M,
-];
-const VGG16: [Option<usize>; 18] = [
-    Some(64),
-    Some(64),
-    M,
-    Some(128),
-    Some(128),
-    M,
-    Some(256),
-    Some(256),
-    Some(256),
-    M,
-    Some(512),
-    Some(512),
-    Some(512),
-    M,
-    Some(512),
-    Some(512),
-    Some(512),
-    M,
-];
-const VGG19: [Option<usize>; 21] = [
-    Some(64),
-    Some(64),
-    M,
-    Some(128),
-    Some(128),
-    M,
-    Some(256),
-    Some(256),
-    Some(256),
-    Some(256),
-    M,
-    Some(512),
-    Some(512),
-    Some(512),
-    Some(512),
-    M,
-    Some(512),
-    Some(512),
-    Some(512),
-    Some(512),
-    M,
-];
+/// torchvision's VGG `cfgs` without the channel counts, which do not matter spatially: how
+/// many 3×3 pad-1 convs each of the five stages has, each stage ending in a 2×2/2 max pool.
+const VGG11: [usize; 5] = [1, 1, 2, 2, 2];
+const VGG13: [usize; 5] = [2, 2, 2, 2, 2];
+const VGG16: [usize; 5] = [2, 2, 3, 3, 3];
+const VGG19: [usize; 5] = [2, 2, 4, 4, 4];
 
 /// torchvision's `vgg*` `features`: index counts every module (conv, ReLU, pool), so a conv
 /// at index i is followed by its ReLU at i + 1. The classifier's adaptive pool and linear
 /// layers are not spatial and are left out: the last feature map is `features`' output.
-fn vgg(name: &str, config: &VggConfig) -> Network {
+fn vgg(name: &str, convs_per_stage: &[usize; 5]) -> Network {
     let mut index = 0;
     let mut layers = Vec::new();
-    for item in config {
-        match item {
-            Some(_) => {
-                layers.push(Layer::conv(format!("features.{index}"), 3, 1, 1));
-                index += 2;
-            }
-            None => {
-                layers.push(Layer::pool(
-                    format!("features.{index}"),
-                    WindowKind::MaxPool,
-                    2,
-                    2,
-                    0,
-                    false,
-                ));
-                index += 1;
-            }
+    for &convs in convs_per_stage {
+        for _ in 0..convs {
+            layers.push(Layer::conv(format!("features.{index}"), 3, 1, 1));
+            index += 2;
         }
+        layers.push(Layer::pool(
+            format!("features.{index}"),
+            WindowKind::MaxPool,
+            2,
+            2,
+            0,
+            false,
+        ));
+        index += 1;
     }
     Network {
         name: name.into(),
