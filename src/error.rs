@@ -128,8 +128,23 @@ pub enum Error {
     SizeSyntax(String),
     #[error("maps differ in size: {0}×{1} vs {2}×{3}")]
     MapShape(usize, usize, usize, usize),
-    #[error("{0}")]
-    Io(String),
+}
+
+/// Which of the user's inputs an error is about, so a user interface can put the message
+/// beside the right control instead of guessing from its wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// The architecture or the network spec.
+    Network,
+    /// The input size (or a range of sizes).
+    Size,
+    /// The padding mode or framework convention.
+    Padding,
+    /// How many layers to take.
+    Depth,
+    /// Anything else about the request.
+    Request,
 }
 
 impl Error {
@@ -138,6 +153,32 @@ impl Error {
             layer: layer.to_owned(),
             axis,
             source,
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        match self {
+            Error::Layer { source, .. } => match source {
+                AxisError::PaddingTooWide { .. } => Subject::Padding,
+                // A zero or oversized kernel, stride or dilation comes from the spec.
+                AxisError::Zero { .. } => Subject::Network,
+                AxisError::KernelLargerThanInput { .. }
+                | AxisError::EmptyInput
+                | AxisError::TooLarge { .. } => Subject::Size,
+            },
+            // Branches agree under the network's own padding at a size it can run at; they
+            // fall out of step when a mode changes the amounts (valid, full).
+            Error::BranchMismatch { .. } | Error::UnknownPaddingMode { .. } => Subject::Padding,
+            Error::UnknownFramework(_) => Subject::Padding,
+            Error::EmptyBlock { .. } | Error::UnknownArchitecture { .. } | Error::Spec(_) => {
+                Subject::Network
+            }
+            Error::InputSize { .. }
+            | Error::TooMuchMemory { .. }
+            | Error::SizeSyntax(_)
+            | Error::SizeRange(_) => Subject::Size,
+            Error::Depth { .. } => Subject::Depth,
+            Error::MapShape(..) => Subject::Request,
         }
     }
 }

@@ -1,10 +1,12 @@
-//! Every `#[wasm_bindgen]` item, and nothing else: convert types, map errors to `JsError`,
+//! Every `#[wasm_bindgen]` item, and nothing else: convert types, map errors to JS `Error`s
+//! (with a `subject` naming the input at fault),
 //! call the core. The page's `www/js/engine.js` is the only caller.
 
 use crate::analysis::doctor::{self, DoctorOptions};
 use crate::analysis::explainer;
 use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::{self, Summary};
+use crate::error::Subject;
 use crate::net::transform::Framework;
 use crate::net::{self, zoo};
 use crate::padding::PaddingMode;
@@ -17,24 +19,41 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     // Maps become plain objects, not `Map`s, so the page can read fields directly.
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value
         .serialize(&serializer)
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| error_with_subject(&e.to_string(), Subject::Request))
 }
 
-fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| error_with_subject(&format!("{what}: {e}"), Subject::Request))
 }
 
-fn js_error(error: crate::Error) -> JsError {
-    JsError::new(&error.to_string())
+/// A JS `Error` whose `subject` property ("network", "size", "padding", "depth" or
+/// "request") tells the page which control the message belongs beside.
+fn error_with_subject(message: &str, subject: Subject) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let name = match subject {
+        Subject::Network => "network",
+        Subject::Size => "size",
+        Subject::Padding => "padding",
+        Subject::Depth => "depth",
+        Subject::Request => "request",
+    };
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"subject".into(), &name.into());
+    error.into()
+}
+
+fn js_error(error: crate::Error) -> JsValue {
+    error_with_subject(&error.to_string(), error.subject())
 }
 
 /// A mode name, or `None` for the network's own padding.
-fn parse_mode(name: Option<String>) -> Result<Option<PaddingMode>, JsError> {
+fn parse_mode(name: Option<String>) -> Result<Option<PaddingMode>, JsValue> {
     name.map(|name| name.parse::<PaddingMode>())
         .transpose()
         .map_err(js_error)
@@ -48,7 +67,7 @@ struct ZooEntryJs {
 
 /// `[{name, description}]` for every zoo architecture.
 #[wasm_bindgen(js_name = zooEntries)]
-pub fn zoo_entries() -> Result<JsValue, JsError> {
+pub fn zoo_entries() -> Result<JsValue, JsValue> {
     let entries: Vec<ZooEntryJs> = zoo::ZOO
         .iter()
         .map(|e| ZooEntryJs {
@@ -70,7 +89,7 @@ pub fn padding_modes() -> Vec<String> {
 
 /// Names of the top-level layers of a zoo name or a spec's JSON text (depth choices).
 #[wasm_bindgen(js_name = layerNames)]
-pub fn layer_names(arch_or_spec: &str) -> Result<Vec<String>, JsError> {
+pub fn layer_names(arch_or_spec: &str) -> Result<Vec<String>, JsValue> {
     Ok(net::load(arch_or_spec).map_err(js_error)?.layer_names())
 }
 
@@ -126,40 +145,41 @@ impl Utilization {
     }
     /// `{height, width, centre, min, max, corner_to_centre, left_to_right, top_to_bottom,
     /// log2_scale}` (raw counts).
-    pub fn summary(&self) -> Result<JsValue, JsError> {
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
         to_js(&self.summary)
     }
     /// Colours this map (options as for `renderMap`) without copying it back in from JS.
-    pub fn render(&self, options: JsValue) -> Result<Rendered, JsError> {
+    pub fn render(&self, options: JsValue) -> Result<Rendered, JsValue> {
         let options = render_options(options)?;
         let values = self
             .map
             .values
             .as_slice()
-            .ok_or_else(|| JsError::new("map is not contiguous"))?;
+            .ok_or_else(|| error_with_subject("map is not contiguous", Subject::Request))?;
         let [height, width] = self.map.size();
         let inner = render::render(values, height, width, options).map_err(js_error)?;
         Ok(Rendered { inner })
     }
     /// `{threshold, share, band: [top, bottom, left, right], band_max, band_relative}`.
-    pub fn marginalization(&self, threshold: Option<f64>) -> Result<JsValue, JsError> {
+    pub fn marginalization(&self, threshold: Option<f64>) -> Result<JsValue, JsValue> {
         let threshold = check_threshold(threshold)?;
         to_js(&marginalization::marginalization(&self.map, threshold))
     }
 }
 
-fn check_threshold(threshold: Option<f64>) -> Result<f64, JsError> {
+fn check_threshold(threshold: Option<f64>) -> Result<f64, JsValue> {
     let threshold = threshold.unwrap_or(DEFAULT_THRESHOLD);
     if threshold > 0.0 && threshold <= 1.0 {
         Ok(threshold)
     } else {
-        Err(JsError::new(&format!(
-            "the threshold must be in (0, 1], got {threshold}"
-        )))
+        Err(error_with_subject(
+            &format!("the threshold must be in (0, 1], got {threshold}"),
+            Subject::Request,
+        ))
     }
 }
 
-fn render_options(options: JsValue) -> Result<RenderOptions, JsError> {
+fn render_options(options: JsValue) -> Result<RenderOptions, JsValue> {
     if options.is_undefined() || options.is_null() {
         Ok(RenderOptions::default())
     } else {
@@ -169,7 +189,7 @@ fn render_options(options: JsValue) -> Result<RenderOptions, JsError> {
 
 /// Computes a utilization map: `{arch, height, width, mode?, depth?}`.
 #[wasm_bindgen(js_name = computeUtilization)]
-pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsError> {
+pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsValue> {
     let request: UtilizationRequest = from_js(request, "utilization request")?;
     let network = net::load(&request.arch).map_err(js_error)?;
     let mode = parse_mode(request.mode)?;
@@ -221,7 +241,7 @@ pub fn render_map(
     height: usize,
     width: usize,
     options: JsValue,
-) -> Result<Rendered, JsError> {
+) -> Result<Rendered, JsValue> {
     let inner =
         render::render(values, height, width, render_options(options)?).map_err(js_error)?;
     Ok(Rendered { inner })
@@ -229,14 +249,14 @@ pub fn render_map(
 
 /// A vertical colour bar, `length` RGBA pixels, top (high) first.
 #[wasm_bindgen(js_name = colorbar)]
-pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsError> {
+pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsValue> {
     let colormap: Colormap = from_js(JsValue::from_str(colormap), "colormap")?;
     Ok(render::colorbar(colormap, length))
 }
 
 /// `a / b` element by element (NaN where `b` is 0).
 #[wasm_bindgen(js_name = ratioMap)]
-pub fn ratio_map(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsError> {
+pub fn ratio_map(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsValue> {
     render::ratio(a, b).map_err(js_error)
 }
 
@@ -257,7 +277,7 @@ struct DiagnoseRequest {
 /// The uneven-padding doctor: `{arch, height, width, framework?, search?}` →
 /// `{framework, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
 #[wasm_bindgen]
-pub fn diagnose(request: JsValue) -> Result<JsValue, JsError> {
+pub fn diagnose(request: JsValue) -> Result<JsValue, JsValue> {
     let request: DiagnoseRequest = from_js(request, "diagnose request")?;
     let network = net::load(&request.arch).map_err(js_error)?;
     let options = DoctorOptions {
@@ -285,7 +305,7 @@ struct MarginalizationRequest {
 /// gives `error` rather than throwing, so a sweep goes on past it. The page's worker calls
 /// this once per size, so it can report progress and stop between sizes.
 #[wasm_bindgen(js_name = marginalizationAt)]
-pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsError> {
+pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
     let request: MarginalizationRequest = from_js(request, "marginalization request")?;
     let network = net::load(&request.arch).map_err(js_error)?;
     let mode = parse_mode(request.mode)?;
@@ -299,7 +319,7 @@ pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsError> {
 /// mode}]}` (1–2 layers, sides ≤ 16) → `{layers: [{config, axes, input, output, padded_size,
 /// padded: [{position, source, padding, read}]}], counts, first_layer_counts}`.
 #[wasm_bindgen]
-pub fn explain(config: JsValue) -> Result<JsValue, JsError> {
+pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
     let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
     to_js(&explainer::explain(&config).map_err(js_error)?)
 }
@@ -307,7 +327,7 @@ pub fn explain(config: JsValue) -> Result<JsValue, JsError> {
 /// Every first-layer window that reads pixel (`row`, `column`): `{pixel, windows: [{output,
 /// origin, hits: [{tap, position}], weight, downstream, contribution}], tap_counts, total}`.
 #[wasm_bindgen(js_name = explainPixel)]
-pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsError> {
+pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsValue> {
     let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
     to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
 }

@@ -51,9 +51,15 @@ mod exported_api {
         js_sys::JSON::parse(json).unwrap()
     }
 
-    fn message(error: wasm_bindgen::JsError) -> String {
-        let value: JsValue = error.into();
-        value.unchecked_into::<js_sys::Error>().message().into()
+    fn message(error: JsValue) -> String {
+        error.unchecked_into::<js_sys::Error>().message().into()
+    }
+
+    fn subject(error: &JsValue) -> String {
+        js_sys::Reflect::get(error, &"subject".into())
+            .unwrap()
+            .as_string()
+            .unwrap()
     }
 
     #[wasm_bindgen_test]
@@ -94,40 +100,58 @@ mod exported_api {
 
     #[wasm_bindgen_test]
     fn bad_input_is_a_js_error_not_a_panic() {
+        // (request, words the message must contain, the input it is about)
         let cases = [
             (
                 r#"{"arch": "vgg19", "height": 0, "width": 5}"#,
                 "at least 1",
+                "size",
             ),
             (
                 r#"{"arch": "vgg19", "height": 8, "width": 8}"#,
                 "features.27",
+                "size",
             ),
             (
                 r#"{"arch": "vgg19", "height": 1, "width": 9, "mode": "reflect"}"#,
                 "reflect",
+                "padding",
             ),
             (
                 r#"{"arch": "vgg19", "height": 9, "width": 9, "mode": "mirror"}"#,
                 "mirror",
+                "padding",
+            ),
+            (
+                r#"{"arch": "resnet50", "height": 64, "width": 64, "mode": "valid"}"#,
+                "layer1.0",
+                "padding",
             ),
             (
                 r#"{"arch": "{\"layers\": [}", "height": 9, "width": 9}"#,
                 "malformed",
+                "network",
             ),
             (
                 r#"{"arch": "resnet50", "height": 90000, "width": 90000}"#,
                 "MiB",
+                "size",
             ),
-            (r#"{"arch": "vgg19", "height": -3, "width": 9}"#, "request"),
+            (
+                r#"{"arch": "vgg19", "height": -3, "width": 9}"#,
+                "request",
+                "request",
+            ),
             (
                 r#"{"arch": "vgg19", "height": 9, "width": 9, "depth": 0}"#,
                 "depth",
+                "depth",
             ),
         ];
-        for (request, expected) in cases {
-            let error = wasm::compute_utilization(js(request)).err();
-            let text = message(error.expect(request));
+        for (request, expected, expected_subject) in cases {
+            let error = wasm::compute_utilization(js(request)).err().expect(request);
+            assert_eq!(subject(&error), expected_subject, "{request}");
+            let text = message(error);
             assert!(text.contains(expected), "{request}: {text}");
         }
         assert!(wasm::render_map(&[1.0; 3], 2, 2, JsValue::NULL).is_err());
