@@ -317,7 +317,7 @@ pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
 
 /// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,
 /// mode}]}` (1–2 layers, sides ≤ 16) → `{layers: [{config, axes, input, output, padded_size,
-/// padded: [{position, source, padding, read}]}], counts, first_layer_counts}`.
+/// padded: [{position, source, padding, read}]}], counts, first_layer_counts, downstream}`.
 #[wasm_bindgen]
 pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
     let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;

@@ -69,6 +69,9 @@ pub struct Explanation {
     pub counts: Vec<f64>,
     /// The same for the first layer alone, to show how the second compounds it.
     pub first_layer_counts: Vec<f64>,
+    /// With two layers: how many ways each output of the first reaches the second's output
+    /// (row-major, the first layer's output size) — the `downstream` of its windows.
+    pub downstream: Option<Vec<f64>>,
 }
 
 /// A kernel cell of a window that reads the chosen pixel.
@@ -235,7 +238,22 @@ pub fn explain(config: &ExplainerConfig) -> Result<Explanation> {
         layers,
         counts: counts.values.iter().copied().collect(),
         first_layer_counts: first_layer_counts.values.iter().copied().collect(),
+        downstream: downstream(&plan)?.map(|d| d.iter().copied().collect()),
     })
+}
+
+/// What each first-layer output is worth downstream: the utilization map of the layers after
+/// it, at its size; `None` when it is the only layer (every output counts once).
+fn downstream(plan: &Plan) -> Result<Option<ndarray::Array2<f64>>> {
+    if plan.steps.len() < 2 {
+        return Ok(None);
+    }
+    let rest = Plan {
+        input: plan.steps[0].output(),
+        steps: plan.steps[1..].to_vec(),
+        ..plan.clone()
+    };
+    Ok(Some(utilization::utilization_of_plan(&rest)?.values))
 }
 
 /// Every window of the first layer that reads `pixel`, through which kernel cells, and how
@@ -249,18 +267,7 @@ pub fn explain_pixel(config: &ExplainerConfig, pixel: [usize; 2]) -> Result<Pixe
         )));
     }
     let (axes, mode) = window_axes(&plan.steps[0])?;
-    // What each first-layer output is worth downstream: the utilization map of the layers
-    // after it, at its size (all ones when it is the only layer).
-    let downstream = if plan.steps.len() > 1 {
-        let rest = Plan {
-            input: plan.steps[0].output(),
-            steps: plan.steps[1..].to_vec(),
-            ..plan.clone()
-        };
-        Some(utilization::utilization_of_plan(&rest)?.values)
-    } else {
-        None
-    };
+    let downstream = downstream(&plan)?;
     let k = [axes[0].kernel, axes[1].kernel];
     let mut tap_counts = vec![0.0; k[0] * k[1]];
     let mut windows = Vec::new();
@@ -394,6 +401,35 @@ mod tests {
         assert_eq!(layer.padded_size, [8, 8]);
         assert!(layer.padded[0].read && layer.padded[0].padding);
         assert!(!layer.padded[8 * 8 - 1].read);
+    }
+
+    #[test]
+    fn two_layers_return_the_downstream_map_even_when_full_padding_widens_it() {
+        let layer = |padding, mode| ExplainerLayer {
+            kernel: 7,
+            stride: 1,
+            dilation: 3,
+            padding,
+            mode,
+        };
+        let config = ExplainerConfig {
+            height: 16,
+            width: 16,
+            layers: vec![layer(0, PaddingMode::Full), layer(1, PaddingMode::Zeros)],
+        };
+        let e = explain(&config).unwrap();
+        // FULL pads 18 on each side: layer 1's output is 16 + 36 − 19 + 1 = 34 wide.
+        assert_eq!(e.layers[0].output, [34, 34]);
+        let downstream = e.downstream.unwrap();
+        assert_eq!(downstream.len(), 34 * 34);
+        let p = explain_pixel(&config, [5, 5]).unwrap();
+        for w in &p.windows {
+            assert_eq!(w.downstream, downstream[w.output[0] * 34 + w.output[1]]);
+        }
+        assert!(explain(&one(3, 1, 1, PaddingMode::Zeros))
+            .unwrap()
+            .downstream
+            .is_none());
     }
 
     #[test]
