@@ -1,7 +1,9 @@
 // The page: reads the controls into a state, keeps it in the URL hash, asks the worker for
 // the maps (coalesced, so dragging a slider never queues stale work) and shows the results.
-// Errors stay beside their configuration and the last good map stays on screen.
+// Errors stay beside their configuration and the last good map stays on screen. The padding
+// report and marginalization sections below the maps are analysis.js's.
 
+import { analyse, applyAnalysis, initAnalysis, readAnalysis } from './analysis.js';
 import { LatestOnly, WorkerBridge } from './bridge.js';
 import { centreProfiles, formatCount, formatNumber } from './draw.js';
 import { decodeHash, describe, encodeHash, localError, toRequest } from './state.js';
@@ -11,7 +13,8 @@ import './profile-plot.js';
 
 const $ = (selector) => document.querySelector(selector);
 
-const bridge = new WorkerBridge(new URL('./worker.js', import.meta.url));
+const WORKER = new URL('./worker.js', import.meta.url);
+const bridge = new WorkerBridge(WORKER);
 const latest = new LatestOnly((payload) => bridge.request('view', payload, { onProgress: showProgress }), {
   cancel: () => bridge.cancel(),
 });
@@ -36,7 +39,7 @@ function readDisplay() {
 /** @returns {import('./state.js').State} */
 function readState() {
   const compare = compareToggle.checked;
-  return { a: panels.a.value, b: compare ? panels.b.value : null, compare, display: readDisplay() };
+  return { a: panels.a.value, b: compare ? panels.b.value : null, compare, display: readDisplay(), ...readAnalysis() };
 }
 
 /** @param {import('./state.js').State} state */
@@ -47,6 +50,7 @@ function applyState(state) {
   for (const [name, value] of Object.entries(state.display)) {
     document.querySelector(`input[name=${name}][value="${value}"]`).checked = true;
   }
+  applyAnalysis(state);
   applyMode(state.compare);
 }
 
@@ -79,6 +83,7 @@ function showProgress(progress) {
 async function update() {
   const state = readState();
   history.replaceState(null, '', `#${encodeHash(state)}`);
+  analyse(state);
   const g = ++generation;
   const keys = state.compare ? ['a', 'b'] : ['a'];
   const ready = [];
@@ -237,6 +242,13 @@ async function start() {
   panels.a.init(catalog);
   panels.b.init(catalog);
   panels.b.legend = 'Configuration B';
+  initAnalysis(catalog, WORKER, {
+    onChange(recompute) {
+      const state = readState();
+      history.replaceState(null, '', `#${encodeHash(state)}`);
+      if (recompute) analyse(state);
+    },
+  });
   applyState(decodeHash(location.hash, catalog.modes));
 
   document.addEventListener('config-change', update);
@@ -250,6 +262,14 @@ async function start() {
   // Someone edited the hash or followed a link within the page.
   window.addEventListener('hashchange', () => {
     applyState(decodeHash(location.hash, catalog.modes));
+    update();
+  });
+  // A size the padding report suggests: A takes it, and everything follows.
+  document.addEventListener('apply-size', ({ detail }) => {
+    const config = panels.a.value;
+    const height = detail.height ?? (config.linked ? detail.width : config.height);
+    const width = detail.width ?? (config.linked ? detail.height : config.width);
+    panels.a.value = { ...config, height, width, linked: config.linked && height === width };
     update();
   });
   // Link the pixel being read on a map to the profiles.

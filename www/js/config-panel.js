@@ -28,6 +28,35 @@ const MODE_LABELS = {
 
 const FAMILY_LABELS = { vgg: 'VGG', resnet: 'ResNet', mobilenet: 'MobileNet', googlenet: 'GoogLeNet', densenet: 'DenseNet', alexnet: 'AlexNet' };
 
+/**
+ * The zoo as `<optgroup>`s of `<option>`s, one group per family.
+ * @param {{name: string, description: string}[]} zoo @returns {string} HTML
+ */
+export function archOptions(zoo) {
+  const families = new Map();
+  for (const entry of zoo) {
+    const family = entry.name.match(/^[a-z]+/)?.[0] ?? entry.name;
+    if (!families.has(family)) families.set(family, []);
+    families.get(family).push(entry);
+  }
+  return [...families]
+    .map(([family, entries]) =>
+      `<optgroup label="${escapeXml(FAMILY_LABELS[family] ?? family)}">${entries
+        .map((e) => `<option value="${escapeXml(e.name)}">${escapeXml(e.name)}</option>`)
+        .join('')}</optgroup>`)
+    .join('');
+}
+
+/**
+ * "As defined by the network" and the engine's padding modes, as `<option>`s.
+ * @param {string[]} modes @returns {string} HTML
+ */
+export function modeOptions(modes) {
+  return `<option value="">as defined by the network</option>${modes
+    .map((m) => `<option value="${escapeXml(m)}">${escapeXml(MODE_LABELS[m] ?? m)}</option>`)
+    .join('')}`;
+}
+
 const PRESETS = [224, 225, 512];
 const SLIDER_MAX = 1024;
 
@@ -57,18 +86,6 @@ class PadlensConfig extends HTMLElement {
   init(catalog) {
     this.#catalog = catalog;
     const k = this.getAttribute('key');
-    const families = new Map();
-    for (const entry of catalog.zoo) {
-      const family = entry.name.match(/^[a-z]+/)?.[0] ?? entry.name;
-      if (!families.has(family)) families.set(family, []);
-      families.get(family).push(entry);
-    }
-    const archOptions = [...families]
-      .map(([family, entries]) =>
-        `<optgroup label="${escapeXml(FAMILY_LABELS[family] ?? family)}">${entries
-          .map((e) => `<option value="${escapeXml(e.name)}">${escapeXml(e.name)}</option>`)
-          .join('')}</optgroup>`)
-      .join('');
     const sizeRow = (axis, label) => `
       <label for="${k}-${axis}" class="size-label">${label}</label>
       <input type="range" id="${k}-${axis}-range" data-axis="${axis}" min="1" max="${SLIDER_MAX}" step="1" aria-label="${label} (slider)">
@@ -79,7 +96,7 @@ class PadlensConfig extends HTMLElement {
         <div class="field">
           <label for="${k}-arch">Architecture</label>
           <select id="${k}-arch" data-control="arch" aria-describedby="${k}-arch-hint">
-            ${archOptions}
+            ${archOptions(catalog.zoo)}
             <optgroup label="Your own"><option value="custom">custom spec…</option></optgroup>
           </select>
           <p class="hint" id="${k}-arch-hint" data-role="arch-hint"></p>
@@ -106,10 +123,7 @@ class PadlensConfig extends HTMLElement {
         </div>
         <div class="field">
           <label for="${k}-mode">Padding</label>
-          <select id="${k}-mode" data-control="mode">
-            <option value="">as defined by the network</option>
-            ${catalog.modes.map((m) => `<option value="${escapeXml(m)}">${escapeXml(MODE_LABELS[m] ?? m)}</option>`).join('')}
-          </select>
+          <select id="${k}-mode" data-control="mode">${modeOptions(catalog.modes)}</select>
         </div>
         <div class="field">
           <label for="${k}-depth">Depth</label>

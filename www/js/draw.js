@@ -1,5 +1,6 @@
 // Pure helpers for drawing and labelling: tick choice, number formatting, colour-bar labels,
-// centre profiles and the profile plot's SVG. No DOM access, so node can test them directly
+// centre profiles, the profile plot's SVG, the line charts of the padding report and the
+// marginalization sweep, and the band diagram. No DOM access, so node can test them directly
 // and the custom elements stay about layout and events.
 
 const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
@@ -24,11 +25,20 @@ export function formatNumber(value, significant = 4) {
   const sign = value < 0 ? MINUS : '';
   const abs = Math.abs(value);
   if (abs >= 1e-3 && abs < 1e6) {
-    return sign + trimZeros(abs.toPrecision(significant));
+    // Number() also undoes toPrecision's exponent form: 256.75 to 2 digits is "2.6e+2", i.e. 260.
+    return sign + String(Number(abs.toPrecision(significant)));
   }
   const [mantissa, exponent] = abs.toExponential(significant - 1).split('e');
   const m = trimZeros(mantissa);
   return `${sign}${m === '1' ? '' : `${m} × `}10${superscript(Number(exponent))}`;
+}
+
+/**
+ * A fraction as a percentage, e.g. 0.50729 → "50.73%".
+ * @param {number} fraction @param {number} [significant=4] @returns {string}
+ */
+export function formatPercent(fraction, significant = 4) {
+  return `${formatNumber(fraction * 100, significant)}%`;
 }
 
 function trimZeros(text) {
@@ -237,4 +247,163 @@ export function profileSvg(series, { width, height, scale, xLabel, yLabel, marke
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/**
+ * @typedef {object} XYSeries
+ * @property {string} label
+ * @property {{x: number, y: number|null, title?: string}[]} points in x order; a null or
+ *   non-finite y leaves a gap
+ * @property {string} className styles the line (colour and dash come from CSS)
+ * @property {'circle'|'square'|null} [marker] a shape at each point, so that series differ
+ *   by more than colour and dash; null for none
+ */
+
+/**
+ * The y range of a chart: from 0 (or the data's minimum, if negative) up to the first round
+ * number above the data on a linear axis; on a log axis the data's range with a little room
+ * in ratio. `include` values (a reference line) are always inside.
+ * @param {number[]} values finite, and positive on a log axis
+ * @param {'linear'|'log'} scale @param {number} tickCount @param {number[]} include
+ * @returns {[number, number]}
+ */
+function valueDomain(values, scale, tickCount, include) {
+  const all = [...values, ...include];
+  if (all.length === 0) return scale === 'log' ? [0.5, 2] : [0, 1];
+  const max = Math.max(...all);
+  const min = Math.min(...all);
+  if (scale === 'log') {
+    return max > min * 1.0001 ? [min / (max / min) ** 0.06, max * (max / min) ** 0.06] : [min / 1.5, max * 1.5];
+  }
+  const lo = Math.min(0, min);
+  if (!(max > lo)) return [lo, lo + 1];
+  const ticks = linearTicks(lo, max, tickCount);
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : max - lo;
+  return [lo, Math.ceil(max / step - 1e-9) * step];
+}
+
+/**
+ * An SVG chart of (x, y) series on numeric axes, sized in CSS pixels, with optional shaded x
+ * ranges (labelled along their top), vertical markers and horizontal reference lines.
+ * @param {XYSeries[]} series
+ * @param {object} options
+ * @param {number} options.width @param {number} options.height
+ * @param {[number, number]} options.xDomain
+ * @param {boolean} [options.integerX] whole-number x ticks only (depths, sizes)
+ * @param {'linear'|'log'} [options.yScale]
+ * @param {number[]} [options.yInclude] values the y range must contain
+ * @param {(value: number) => string} [options.yFormat] y tick labels
+ * @param {string} options.xLabel @param {string} options.yLabel
+ * @param {{from: number, to: number, label: string}[]} [options.bands]
+ * @param {{x: number, label: string}[]} [options.markers]
+ * @param {{y: number, label: string}[]} [options.rules]
+ * @param {string} [options.description] the chart's accessible name
+ * @returns {string} SVG markup
+ */
+export function lineChartSvg(series, options) {
+  const { width, height, xDomain, integerX = false, yScale = 'linear', yInclude = [], xLabel, yLabel } = options;
+  const { yFormat = (v) => formatNumber(v, 3), bands = [], markers = [], rules = [] } = options;
+  const bandLabels = bands.some((b) => b.label);
+  const margin = { top: bandLabels ? 14 : 10, right: 14, bottom: 34, left: 58 };
+  const plotW = Math.max(10, width - margin.left - margin.right);
+  const plotH = Math.max(10, height - margin.top - margin.bottom);
+  const log = yScale === 'log';
+  const drawable = (y) => y !== null && Number.isFinite(y) && (!log || y > 0);
+  const values = series.flatMap((s) => s.points.map((p) => p.y).filter(drawable));
+  const tickCount = Math.max(2, Math.floor(plotH / 28));
+  const [yLo, yHi] = valueDomain(values, yScale, tickCount, yInclude.filter((v) => !log || v > 0));
+  const [xLo, xHi] = xDomain[1] > xDomain[0] ? xDomain : [xDomain[0] - 1, xDomain[0] + 1];
+  const xOf = (x) => margin.left + ((x - xLo) / (xHi - xLo)) * plotW;
+  const yOf = log
+    ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
+    : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
+  const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
+  const xTicks = linearTicks(xLo, xHi, Math.max(2, Math.floor(plotW / 56))).filter((v) => !integerX || Number.isInteger(v));
+  const f = (v) => v.toFixed(1);
+  const bottom = margin.top + plotH;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(options.description ?? `${yLabel} against ${xLabel}`)}">`,
+    ...bands.map((b) => `<rect class="band" x="${f(xOf(b.from))}" y="${margin.top}" width="${f(xOf(b.to) - xOf(b.from))}" height="${plotH}"/>`),
+    `<g class="grid">`,
+    ...yTicks.map((v) => `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(yOf(v))}" y2="${f(yOf(v))}"/>`),
+    `</g><g class="axis">`,
+    `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${bottom}"/>`,
+    `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${bottom}" y2="${bottom}"/>`,
+    ...yTicks.map((v) => `<text x="${margin.left - 6}" y="${f(yOf(v))}" text-anchor="end" dominant-baseline="middle">${escapeXml(yFormat(v))}</text>`),
+    ...xTicks.map((v) => `<line x1="${f(xOf(v))}" x2="${f(xOf(v))}" y1="${bottom}" y2="${bottom + 4}"/><text x="${f(xOf(v))}" y="${bottom + 16}" text-anchor="middle">${escapeXml(formatNumber(v, 6))}</text>`),
+    `<text class="label" x="${margin.left + plotW / 2}" y="${height - 3}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text class="label" transform="translate(12 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    `</g>`,
+  ];
+  for (const r of rules.filter((r) => drawable(r.y) && r.y >= yLo && r.y <= yHi)) {
+    parts.push(
+      `<g class="rule"><line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(yOf(r.y))}" y2="${f(yOf(r.y))}"/>`,
+      `<text x="${margin.left + plotW - 3}" y="${f(yOf(r.y) - 4)}" text-anchor="end">${escapeXml(r.label)}</text></g>`,
+    );
+  }
+  for (const m of markers.filter((m) => m.x >= xLo && m.x <= xHi)) {
+    const x = xOf(m.x);
+    // Keep the label inside the plot: to the left of a marker near the right edge.
+    const right = x > margin.left + plotW * 0.8;
+    parts.push(
+      `<g class="marker"><line x1="${f(x)}" x2="${f(x)}" y1="${margin.top}" y2="${bottom}"/>`,
+      `<text x="${f(right ? x - 4 : x + 4)}" y="${margin.top + 10}" text-anchor="${right ? 'end' : 'start'}">${escapeXml(m.label)}</text></g>`,
+    );
+  }
+  for (const s of series) {
+    let d = '';
+    let pen = 'M';
+    const dots = [];
+    for (const p of s.points) {
+      if (!drawable(p.y)) {
+        pen = 'M'; // a gap where the value cannot be drawn
+        continue;
+      }
+      const x = xOf(p.x);
+      const y = yOf(p.y);
+      d += `${pen}${f(x)} ${f(y)}`;
+      pen = 'L';
+      const title = p.title ? `<title>${escapeXml(p.title)}</title>` : '';
+      if (s.marker === 'circle') dots.push(`<circle cx="${f(x)}" cy="${f(y)}" r="3.2">${title}</circle>`);
+      if (s.marker === 'square') dots.push(`<rect x="${f(x - 3)}" y="${f(y - 3)}" width="6" height="6">${title}</rect>`);
+    }
+    parts.push(
+      `<path class="series ${escapeXml(s.className)}" d="${d}"><title>${escapeXml(s.label)}</title></path>`,
+      dots.length ? `<g class="dots ${escapeXml(s.className)}">${dots.join('')}</g>` : '',
+    );
+  }
+  // Band labels last, over the lines (with a halo in CSS), so a line never hides one.
+  for (const b of bands.filter((b) => b.label)) {
+    parts.push(`<text class="band-label" transform="translate(${f((xOf(b.from) + xOf(b.to)) / 2)} ${margin.top + 3}) rotate(-90)" text-anchor="end" dominant-baseline="middle">${escapeXml(b.label)}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * A small diagram of a map's marginalized band: the input as a square-cornered box with the
+ * band along each border drawn to scale, each side labelled with its width in pixels.
+ * @param {[number, number, number, number]} band top, bottom, left, right in pixels
+ * @param {number} height @param {number} width the input's size
+ * @param {number} [box=132] the diagram's longer side in CSS pixels
+ * @returns {string} SVG markup
+ */
+export function bandSvg([top, bottom, left, right], height, width, box = 132) {
+  const pad = 22;
+  const scale = box / Math.max(height, width);
+  const w = width * scale;
+  const h = height * scale;
+  const f = (v) => v.toFixed(1);
+  const inner = { x: pad + left * scale, y: pad + top * scale, w: Math.max(0, w - (left + right) * scale), h: Math.max(0, h - (top + bottom) * scale) };
+  const label = `Marginalized band: top ${top}, bottom ${bottom}, left ${left}, right ${right} pixels of a ${height}×${width} input`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${f(w + 2 * pad)}" height="${f(h + 2 * pad)}" viewBox="0 0 ${f(w + 2 * pad)} ${f(h + 2 * pad)}" role="img" aria-label="${escapeXml(label)}">`,
+    `<rect class="band-outer" x="${pad}" y="${pad}" width="${f(w)}" height="${f(h)}"/>`,
+    `<rect class="band-inner" x="${f(inner.x)}" y="${f(inner.y)}" width="${f(inner.w)}" height="${f(inner.h)}"/>`,
+    `<text x="${f(pad + w / 2)}" y="${pad - 6}" text-anchor="middle">${top}</text>`,
+    `<text x="${f(pad + w / 2)}" y="${f(pad + h + 15)}" text-anchor="middle">${bottom}</text>`,
+    `<text x="${pad - 5}" y="${f(pad + h / 2)}" text-anchor="end" dominant-baseline="middle">${left}</text>`,
+    `<text x="${f(pad + w + 5)}" y="${f(pad + h / 2)}" dominant-baseline="middle">${right}</text>`,
+    '</svg>',
+  ].join('');
 }

@@ -1,5 +1,7 @@
 // The compute worker: every call into the WASM engine happens here, off the main thread, so
-// the page stays responsive while a large map is computed. Protocol (see bridge.js):
+// the page stays responsive while a large map is computed. The page runs three of these, one
+// per kind of work (maps, the padding report, sweeps), so that no kind waits for another and
+// cancelling one (which terminates its worker) leaves the others alone. Protocol (see bridge.js):
 //   in:  {id, type, payload}
 //   out: {id, progress} zero or more times, then {id, result} or {id, error: {name, message}}
 
@@ -29,6 +31,9 @@ class Lru {
 // maps that did not change; a 1024×1024 map is 8 MB, so keep only a few.
 const maps = new Lru(4);
 const layerNames = new Lru(8);
+// Changing τ must not re-run the report, nor changing the framework the marginalization.
+const diagnoses = new Lru(8);
+const margins = new Lru(8);
 
 /**
  * The part of `values` (h×w) that overlaps a map of size `into`, with the centres aligned
@@ -85,8 +90,62 @@ function computeRatio(engine, a, b, display) {
   };
 }
 
+/**
+ * Resolves in a new task, so that whatever the browser has queued for this worker runs
+ * first — notably its termination, which Chromium otherwise holds back until the running task
+ * ends (or for 2 s). A MessageChannel rather than setTimeout: nested timers are clamped to
+ * 4 ms, which a sweep of a thousand sizes would feel.
+ */
+function nextTask() {
+  const { port1, port2 } = new MessageChannel();
+  return new Promise((resolve) => {
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/** `make()`'s value, or its error as a value (a panic still goes to the bridge). */
+function attempt(make) {
+  try {
+    return { ok: true, value: make() };
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw error;
+    return { ok: false, error: error.message };
+  }
+}
+
 const handlers = {
   catalog: (engine) => ({ result: engine.catalog() }),
+
+  /**
+   * The uneven-padding report and, for a square input, the map's marginalization; either may
+   * be null (not asked for). payload: {diagnose: DiagnoseRequest|null, margin: MarginalizationRequest|null}
+   */
+  analysis(engine, { diagnose, margin }) {
+    const doctor = diagnose && attempt(() => diagnoses.get(JSON.stringify(diagnose), () => engine.diagnose(diagnose)));
+    // A size the network cannot run at comes back in the point's `error`, not as a throw.
+    const marginalization = margin && attempt(() => margins.get(JSON.stringify(margin), () => engine.marginalizationAt(margin)));
+    return { result: { doctor, marginalization } };
+  },
+
+  /**
+   * Marginalization at each square size, for one or two series; each size's points go out
+   * as progress as soon as they are known. Runs to the end unless the page cancels, which
+   * terminates this worker (bridge.js); yielding between sizes lets the termination through
+   * at the next size instead of after the browser's grace period.
+   * payload: {series: {arch, mode}[], sizes: number[], threshold: number}
+   */
+  async sweep(engine, { series, sizes, threshold }, progress) {
+    for (const [i, size] of sizes.entries()) {
+      const points = series.map(({ arch, mode }) => engine.marginalizationAt({ arch, size, mode, threshold }));
+      progress({ done: i + 1, total: sizes.length, size, points });
+      await nextTask();
+    }
+    return { result: { done: sizes.length } };
+  },
 
   /** payload: {configs: UtilizationRequest[1|2], display: RenderOptions} */
   view(engine, { configs, display }, progress) {
@@ -111,7 +170,7 @@ self.addEventListener('message', async ({ data: { id, type, payload } }) => {
     const engine = await loadEngine();
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request type ${type}`);
-    const { result, transfer = [] } = handler(engine, payload, (progress) => self.postMessage({ id, progress }));
+    const { result, transfer = [] } = await handler(engine, payload, (progress) => self.postMessage({ id, progress }));
     self.postMessage({ id, result }, transfer);
   } catch (error) {
     self.postMessage({ id, error: { name: error.name ?? 'Error', message: error.message ?? String(error) } });
