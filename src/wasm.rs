@@ -272,9 +272,12 @@ struct DiagnoseRequest {
     /// Inclusive range searched for even input sizes; default 16 to 2048.
     #[serde(default)]
     search: Option<[usize; 2]>,
+    /// A padding mode for every convolution, or absent/null for the network's own.
+    #[serde(default)]
+    mode: Option<String>,
 }
 
-/// The uneven-padding doctor: `{arch, height, width, framework?, search?}` →
+/// The uneven-padding doctor: `{arch, height, width, framework?, search?, mode?}` →
 /// `{framework, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
 #[wasm_bindgen]
 pub fn diagnose(request: JsValue) -> Result<JsValue, JsValue> {
@@ -282,6 +285,7 @@ pub fn diagnose(request: JsValue) -> Result<JsValue, JsValue> {
     let network = net::load(&request.arch).map_err(js_error)?;
     let options = DoctorOptions {
         framework: request.framework,
+        mode: parse_mode(request.mode)?,
         search: request.search.unwrap_or([16, 2048]),
     };
     let diagnosis =
@@ -330,4 +334,38 @@ pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
 pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsValue> {
     let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
     to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MapMarginalizationRequest {
+    arch: String,
+    height: usize,
+    width: usize,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    depth: Option<usize>,
+    #[serde(default)]
+    threshold: Option<f64>,
+}
+
+/// Marginalization of one map, any shape and depth: `{arch, height, width, mode?, depth?,
+/// threshold?}` → `{threshold, share, band, band_max, band_relative}`; throws for a map the
+/// network cannot compute.
+#[wasm_bindgen(js_name = marginalizationOfMap)]
+pub fn marginalization_of_map(request: JsValue) -> Result<JsValue, JsValue> {
+    let request: MapMarginalizationRequest = from_js(request, "marginalization request")?;
+    let network = net::load(&request.arch).map_err(js_error)?;
+    let mode = parse_mode(request.mode)?;
+    let threshold = check_threshold(request.threshold)?;
+    let result = marginalization::of_map(
+        &network,
+        [request.height, request.width],
+        mode,
+        request.depth,
+        threshold,
+    )
+    .map_err(js_error)?;
+    to_js(&result)
 }

@@ -187,6 +187,15 @@ mod exported_api {
             .unwrap()
             .contains("features"));
 
+        let oblong = wasm::marginalization_of_map(js(
+            r#"{"arch": "resnet50", "height": 97, "width": 131, "depth": 5, "threshold": 0.5}"#,
+        ))
+        .unwrap();
+        assert_eq!(js_sys::Array::from(&get(&oblong, "band")).length(), 4);
+        let error =
+            wasm::marginalization_of_map(js(r#"{"arch": "vgg19", "height": 8, "width": 64}"#));
+        assert_eq!(subject(&error.err().unwrap()), "size");
+
         let map = wasm::compute_utilization(js(r#"{"arch": "vgg19", "height": 64, "width": 64}"#))
             .unwrap();
         let copied = wasm::render_map(&map.values().to_vec(), 64, 64, JsValue::NULL).unwrap();

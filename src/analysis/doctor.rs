@@ -8,7 +8,7 @@ use super::{utilization, Summary};
 use crate::error::{Error, Result};
 use crate::geometry::{resolve, PaddingSpec};
 use crate::net::transform::{rigid_pooling, to_framework, to_same_lower, with_padding, Framework};
-use crate::net::{Network, Size, Step};
+use crate::net::{ModeOverride, Network, Size, Step};
 use serde::Serialize;
 
 /// Sizes at which every layer reads its padding evenly and drops no input, along one axis.
@@ -74,6 +74,8 @@ pub struct DepthPoint {
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnosis {
     pub framework: Framework,
+    /// The padding mode every convolution used, or null for the network's own.
+    pub mode: ModeOverride,
     pub report: UnevenReport,
     pub sizes: [SizeAdvice; 2],
     pub alternatives: Vec<Alternative>,
@@ -84,6 +86,9 @@ pub struct Diagnosis {
 #[derive(Clone, Copy, Debug)]
 pub struct DoctorOptions {
     pub framework: Framework,
+    /// One padding mode for every convolution, as in the utilization map; VALID and FULL
+    /// change the amounts, so they change the report too.
+    pub mode: ModeOverride,
     /// Inclusive range of input sizes to search for clean ones.
     pub search: [usize; 2],
 }
@@ -105,17 +110,19 @@ pub fn diagnose(network: &Network, input: Size, options: DoctorOptions) -> Resul
         });
     }
     let network = to_framework(network, options.framework);
-    let plan = network.plan(input, None, None)?;
+    let mode = options.mode;
+    let plan = network.plan(input, mode, None)?;
     let report = report(&plan);
-    let sizes = [0, 1].map(|axis| size_advice(&network, input, axis, options.search));
-    let alternatives = alternatives(&network, input, &report, &sizes, options.framework);
+    let sizes = [0, 1].map(|axis| size_advice(&network, input, axis, options.search, mode));
+    let alternatives = alternatives(&network, input, &report, &sizes, &options);
     let depth_profile = if network.layers.len() * input[0] * input[1] <= DEPTH_PROFILE_BUDGET {
-        depth_profile(&network, input, &report)?
+        depth_profile(&network, input, &report, mode)?
     } else {
         Vec::new()
     };
     Ok(Diagnosis {
         framework: options.framework,
+        mode,
         report,
         sizes,
         alternatives,
@@ -126,24 +133,30 @@ pub fn diagnose(network: &Network, input: Size, options: DoctorOptions) -> Resul
 /// Whether the network is clean along `axis` at length `n`, the other axis held at `other`.
 /// Layers are separable, so the other axis only matters if it makes the plan fail; then the
 /// square size is tried.
-fn clean_along(network: &Network, axis: usize, n: usize, other: usize) -> bool {
+fn clean_along(network: &Network, axis: usize, n: usize, other: usize, mode: ModeOverride) -> bool {
     let size = |o: usize| if axis == 0 { [n, o] } else { [o, n] };
     let plan = network
-        .plan(size(other), None, None)
-        .or_else(|_| network.plan([n, n], None, None));
+        .plan(size(other), mode, None)
+        .or_else(|_| network.plan([n, n], mode, None));
     plan.map(|p| report(&p).is_clean(axis)).unwrap_or(false)
 }
 
-fn size_advice(network: &Network, input: Size, axis: usize, range: [usize; 2]) -> SizeAdvice {
+fn size_advice(
+    network: &Network,
+    input: Size,
+    axis: usize,
+    range: [usize; 2],
+    mode: ModeOverride,
+) -> SizeAdvice {
     let current = input[axis];
     let other = input[1 - axis];
     let clean: Vec<usize> = (range[0]..=range[1])
-        .filter(|&n| clean_along(network, axis, n, other))
+        .filter(|&n| clean_along(network, axis, n, other, mode))
         .collect();
     SizeAdvice {
         axis,
         current,
-        current_is_clean: clean_along(network, axis, current, other),
+        current_is_clean: clean_along(network, axis, current, other, mode),
         below: clean.iter().rev().find(|&&n| n < current).copied(),
         above: clean.iter().find(|&&n| n > current).copied(),
         rule: residue_rule(&clean, range[1]),
@@ -179,11 +192,12 @@ fn alternatives(
     input: Size,
     current: &UnevenReport,
     sizes: &[SizeAdvice; 2],
-    framework: Framework,
+    options: &DoctorOptions,
 ) -> Vec<Alternative> {
+    let mode = options.mode;
     let mut out = Vec::new();
     let mut try_it = |title: String, detail: String, net: &Network, size: Size| {
-        let (uneven, dropping, error) = match net.plan(size, None, None) {
+        let (uneven, dropping, error) = match net.plan(size, mode, None) {
             Ok(plan) => {
                 let r = report(&plan);
                 (r.uneven, r.dropping, None)
@@ -241,7 +255,7 @@ fn alternatives(
     }
 
     // The other conventions for where an odd padding total goes.
-    match framework {
+    match options.framework {
         Framework::Torch => try_it(
             "TF/Keras SAME".into(),
             "padding=\"same\" wherever the layer pads: an odd total puts the extra pixel after"
@@ -322,14 +336,19 @@ fn even_padding(axis: &crate::geometry::AxisResolution) -> Option<(usize, usize)
         })
 }
 
-fn depth_profile(network: &Network, input: Size, report: &UnevenReport) -> Result<Vec<DepthPoint>> {
-    let plan = network.plan(input, None, None)?;
+fn depth_profile(
+    network: &Network,
+    input: Size,
+    report: &UnevenReport,
+    mode: ModeOverride,
+) -> Result<Vec<DepthPoint>> {
+    let plan = network.plan(input, mode, None)?;
     let mut points = Vec::with_capacity(plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
         let mut names = Vec::new();
         step.visit(&mut |s: &Step| names.push(s.name().to_owned()));
         let offending = report.offending().any(|layer| names.contains(&layer.name));
-        let map = utilization(network, input, None, Some(i + 1))?;
+        let map = utilization(network, input, mode, Some(i + 1))?;
         let summary = Summary::of(&map);
         points.push(DepthPoint {
             depth: i + 1,
@@ -351,6 +370,7 @@ mod tests {
     fn options() -> DoctorOptions {
         DoctorOptions {
             framework: Framework::Torch,
+            mode: None,
             search: [32, 1024],
         }
     }
@@ -427,6 +447,33 @@ mod tests {
             conv.verdicts[0].reads_more,
             Some(super::super::uneven::Side::After)
         );
+    }
+
+    #[test]
+    fn tf_same_lower_leans_the_other_way_from_tf_same() {
+        let mut o = options();
+        o.framework = Framework::Tf;
+        let d = diagnose(&zoo::build("resnet50").unwrap(), [224, 224], o).unwrap();
+        let ratio = |title: &str| {
+            d.alternatives
+                .iter()
+                .find(|a| a.title == title)
+                .and_then(|a| a.left_to_right)
+                .unwrap()
+        };
+        // The TF net itself favours the bottom-right; SAME_LOWER flips it to the top-left.
+        assert!(d.depth_profile.last().unwrap().left_to_right < 1.0);
+        assert!(ratio("ONNX SAME_LOWER") > 1.0);
+    }
+
+    #[test]
+    fn a_mode_that_changes_the_amounts_changes_the_report() {
+        let mut o = options();
+        o.mode = Some(crate::padding::PaddingMode::Full);
+        let d = diagnose(&zoo::build("vgg19").unwrap(), [224, 224], o).unwrap();
+        let first = &d.report.layers[0];
+        assert_eq!((first.axes[0].before, first.axes[0].after), (2, 2));
+        assert_eq!(first.output, [226, 226]);
     }
 
     #[test]

@@ -70,6 +70,20 @@ fn reach<'a>(mut profile: impl Iterator<Item = &'a f64>, cut: f64, half: usize) 
     profile.position(|&v| v >= cut).unwrap_or(half).min(half)
 }
 
+/// Marginalization of the utilization map of the first `depth` layers at `input` (any shape).
+pub fn of_map(
+    network: &Network,
+    input: crate::net::Size,
+    mode: ModeOverride,
+    depth: Option<usize>,
+    threshold: f64,
+) -> Result<Marginalization> {
+    Ok(marginalization(
+        &utilization(network, input, mode, depth)?,
+        threshold,
+    ))
+}
+
 /// One input size of a sweep: its marginalization, or why the network cannot run there.
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepPoint {

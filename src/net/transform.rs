@@ -69,18 +69,20 @@ fn map_sequence(
     out
 }
 
-/// Every explicit padding replaced by `padded` where it pads and by VALID where it does not.
-fn convert_explicit(network: &Network, padded: PaddingSpec) -> Network {
+/// Every layer that pads written with the auto-padding convention `padded` (SAME or
+/// SAME_LOWER), whether it was written with explicit amounts or the other convention; layers
+/// that do not pad become VALID.
+fn auto_pad(network: &Network, padded: PaddingSpec) -> Network {
     map_windows(network, &mut |w| {
         let mut w = w.clone();
         for spec in &mut w.padding {
-            if let PaddingSpec::Explicit { before, after } = *spec {
-                *spec = if before + after > 0 {
-                    padded
-                } else {
+            *spec = match *spec {
+                PaddingSpec::Explicit { before, after } if before + after == 0 => {
                     PaddingSpec::Valid
-                };
-            }
+                }
+                PaddingSpec::Explicit { .. } | PaddingSpec::Same | PaddingSpec::SameLower => padded,
+                other @ (PaddingSpec::Valid | PaddingSpec::Full) => other,
+            };
         }
         vec![Layer::Window(w)]
     })
@@ -90,13 +92,13 @@ fn convert_explicit(network: &Network, padded: PaddingSpec) -> Network {
 pub fn to_framework(network: &Network, framework: Framework) -> Network {
     match framework {
         Framework::Torch => network.clone(),
-        Framework::Tf => convert_explicit(network, PaddingSpec::Same),
+        Framework::Tf => auto_pad(network, PaddingSpec::Same),
     }
 }
 
 /// ONNX's SAME_LOWER wherever the network pads: the extra pixel goes before.
 pub fn to_same_lower(network: &Network) -> Network {
-    convert_explicit(network, PaddingSpec::SameLower)
+    auto_pad(network, PaddingSpec::SameLower)
 }
 
 /// Every strided layer made stride 1 and followed by an `s×s` average pool of stride `s`
@@ -152,6 +154,16 @@ mod tests {
         let original = net.plan([224, 224], None, None).unwrap();
         let last_block = |p: &crate::net::Plan| p.steps[p.steps.len() - 2].output();
         assert_eq!(last_block(&plan), last_block(&original));
+    }
+
+    #[test]
+    fn same_lower_rewrites_tf_same_too() {
+        let tf = to_framework(&zoo::build("resnet18").unwrap(), Framework::Tf);
+        let lower = to_same_lower(&tf);
+        let Layer::Window(conv) = &lower.layers[0] else {
+            panic!()
+        };
+        assert_eq!(conv.padding[0], PaddingSpec::SameLower);
     }
 
     #[test]

@@ -186,6 +186,24 @@ test('the depth chart steps away from 1 at the flagged layers', async () => {
   await context.close();
 });
 
+test('oblong and depth-limited maps get their own figures; full padding changes the report', async () => {
+  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=97&w=131&depth=5');
+  await waitReport(page);
+  const share = await page.textContent('#margin-current td[data-field=share]');
+  assert.match(share, /^\d+(\.\d+)?%$/, `a share for the 97×131 map of 5 layers, got ${share}`);
+  assert.equal((await page.textContent('#margin-current td[data-field=band]')).split(', ').length, 4);
+  await context.close();
+
+  // FULL widens every convolution's padding to kernel − 1: VGG-19's first conv at 224 then
+  // outputs 226×226, and the report says so rather than describing the network's own padding.
+  const full = await openPage(browser, server.origin, '/#arch=vgg19&h=224&w=224&mode=full');
+  await waitReport(full.page);
+  const first = await full.page.$eval('#uneven-report .report-table tbody tr', (row) => row.textContent);
+  assert.match(first, /features\.0/);
+  assert.match(first, /226×226/);
+  await full.context.close();
+});
+
 test('the map’s marginalization and a sweep with two series', async () => {
   const hash = '#arch=resnet50&h=224&w=224&tau=0.5&sweep.from=32&sweep.to=288&sweep.step=32&sweep.b.arch=vgg19&sweep.b.mode=symmetric';
   const { page, context, log } = await openPage(browser, server.origin, `/${hash}`);

@@ -174,12 +174,7 @@ export async function analyse(state) {
   }
   if (sweepRun) plotSweep();
 
-  // `valid` and `full` change the padding amounts, which the report does not take (only the
-  // network and framework): say so rather than show a report of another network.
-  const amounts = config.mode === 'valid' || config.mode === 'full'
-    ? ` The report is of the network’s own padding amounts, not of the ${config.mode} padding chosen above.`
-    : '';
-  els.frameworkHint.textContent = FRAMEWORK_HINTS[doctor.framework] + amounts;
+  els.frameworkHint.textContent = FRAMEWORK_HINTS[doctor.framework];
   const sizeText = `${config.height}×${config.width}`;
   // In compare mode, say which configuration these sections are about.
   const which = state.compare ? 'A: ' : '';
@@ -194,13 +189,12 @@ export async function analyse(state) {
   els.doctorStale.hidden = !doctorProblem;
 
   const request = toRequest(config);
-  const margin = !marginProblem && square
-    ? { arch: request.arch, size: config.height, mode: config.mode, threshold: sweep.threshold }
-    : null;
-  let note = '';
-  if (!problem && !square) note = 'Measured on square inputs only: make the height equal to the width to see these figures.';
-  else if (!problem && config.depth !== null) note = 'For the whole network: the depth setting above does not apply here.';
-  els.marginNote.textContent = note;
+  const margin = marginProblem
+    ? null
+    : { arch: request.arch, height: config.height, width: config.width, mode: config.mode, depth: config.depth, threshold: sweep.threshold };
+  els.marginNote.textContent = !problem && config.depth !== null
+    ? `For the map above: the first ${config.depth} layers.`
+    : '';
   if (!margin) showMargin(null);
   if (doctorProblem && !margin) {
     setStatus('idle');
@@ -212,7 +206,7 @@ export async function analyse(state) {
   let result;
   try {
     result = await latest.submit({
-      diagnose: doctorProblem ? null : { arch: request.arch, height: config.height, width: config.width, framework: doctor.framework, search: [doctor.searchFrom, doctor.searchTo] },
+      diagnose: doctorProblem ? null : { arch: request.arch, height: config.height, width: config.width, mode: config.mode, framework: doctor.framework, search: [doctor.searchFrom, doctor.searchTo] },
       margin,
     });
   } catch (error) {
@@ -238,7 +232,8 @@ export async function analyse(state) {
   }
   if (result.marginalization) {
     const point = result.marginalization.ok ? result.marginalization.value : { error: result.marginalization.error };
-    showMargin(point.error ? null : point);
+    // The figures carry the size they were computed at, for the to-scale diagram.
+    showMargin(point.error ? null : { ...point, height: margin.height, width: margin.width });
     if (newest) showError(els.marginError, point.error ? `No figures for this input: ${point.error}` : null);
   }
   if (newest) setStatus('idle');
@@ -259,7 +254,7 @@ function showMargin(point) {
   cells.share.textContent = point ? formatPercent(point.share) : '–';
   cells.band.textContent = point ? point.band.join(', ') : '–';
   cells.band_relative.textContent = point ? `${point.band_max} px = ${formatPercent(point.band_relative)}` : '–';
-  els.bandDiagram.innerHTML = point ? bandSvg(point.band, point.size, point.size) : '';
+  els.bandDiagram.innerHTML = point ? bandSvg(point.band, point.height, point.width) : '';
 }
 
 /** Starts a sweep with the settings on screen; one already running is cancelled first. */

@@ -133,6 +133,16 @@ const api = {
   },
 
   /**
+   * Marginalization of one map of any shape and depth; throws for a map that cannot be
+   * computed (the error's `subject` names the input at fault).
+   * @param {{arch: string, height: number, width: number, mode?: string|null, depth?: number|null, threshold?: number}} request
+   * @returns {{threshold: number, share: number, band: number[], band_max: number, band_relative: number}}
+   */
+  marginalizationOfMap(request) {
+    return wasm.marginalizationOfMap(request);
+  },
+
+  /**
    * The step-through explainer's layout and counts (src/analysis/explainer.rs).
    * @param {{height: number, width: number, layers: {kernel: number, stride: number, dilation: number, padding: number, mode: string}[]}} config
    */

@@ -121,13 +121,12 @@ const handlers = {
   catalog: (engine) => ({ result: engine.catalog() }),
 
   /**
-   * The uneven-padding report and, for a square input, the map's marginalization; either may
-   * be null (not asked for). payload: {diagnose: DiagnoseRequest|null, margin: MarginalizationRequest|null}
+   * The uneven-padding report and the map's marginalization; either may be null (not asked
+   * for). payload: {diagnose: DiagnoseRequest|null, margin: MapMarginalizationRequest|null}
    */
   analysis(engine, { diagnose, margin }) {
     const doctor = diagnose && attempt(() => diagnoses.get(JSON.stringify(diagnose), () => engine.diagnose(diagnose)));
-    // A size the network cannot run at comes back in the point's `error`, not as a throw.
-    const marginalization = margin && attempt(() => margins.get(JSON.stringify(margin), () => engine.marginalizationAt(margin)));
+    const marginalization = margin && attempt(() => margins.get(JSON.stringify(margin), () => engine.marginalizationOfMap(margin)));
     return { result: { doctor, marginalization } };
   },
 

@@ -53,6 +53,10 @@ struct UnevenArgs {
     /// Padding convention: PyTorch's explicit amounts, or TF/Keras SAME wherever a layer pads.
     #[arg(long, value_enum, default_value_t = FrameworkArg::Torch)]
     framework: FrameworkArg,
+    /// Replace every convolution's padding mode, as for `utilization` (valid and full change
+    /// the amounts, so the report). Omitted: as the network defines it.
+    #[arg(long, value_parser = parse_mode)]
+    padding: Option<PaddingMode>,
     /// Range of input sizes searched for even ones, FROM:TO.
     #[arg(long, default_value = "16:2048", value_parser = parse_range)]
     search: [usize; 2],
@@ -394,6 +398,7 @@ fn uneven(args: UnevenArgs) -> Result<(), String> {
             FrameworkArg::Torch => Framework::Torch,
             FrameworkArg::Tf => Framework::Tf,
         },
+        mode: args.padding,
         search: args.search,
     };
     let diagnosis = diagnose(&network, args.size, options).map_err(|e| e.to_string())?;
@@ -410,9 +415,11 @@ fn diagnosis_text(d: &Diagnosis) -> String {
     use std::fmt::Write as _;
     let r = &d.report;
     let mut out = String::new();
-    let framework = match d.framework {
-        Framework::Torch => "PyTorch explicit padding",
-        Framework::Tf => "TF/Keras SAME padding",
+    let framework = match (d.framework, d.mode) {
+        (Framework::Torch, None) => "PyTorch explicit padding".to_owned(),
+        (Framework::Tf, None) => "TF/Keras SAME padding".to_owned(),
+        (Framework::Torch, Some(mode)) => format!("PyTorch amounts, {mode} padding"),
+        (Framework::Tf, Some(mode)) => format!("TF/Keras SAME amounts, {mode} padding"),
     };
     let _ = writeln!(
         out,
