@@ -314,9 +314,12 @@ pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
     let network = net::load(&request.arch).map_err(js_error)?;
     let mode = parse_mode(request.mode)?;
     let threshold = check_threshold(request.threshold)?;
-    let points =
-        marginalization::sweep(&network, &[request.size], mode, threshold, &mut |_, _| true);
-    to_js(&points[0])
+    to_js(&marginalization::sweep_point(
+        &network,
+        request.size,
+        mode,
+        threshold,
+    ))
 }
 
 /// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,

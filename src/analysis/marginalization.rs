@@ -111,6 +111,27 @@ pub fn parse_sizes(text: &str) -> Result<Vec<usize>> {
     Ok((from..=to).step_by(step).collect())
 }
 
+/// One point of a sweep: marginalization at a square `size`, or why it cannot be computed.
+pub fn sweep_point(
+    network: &Network,
+    size: usize,
+    mode: ModeOverride,
+    threshold: f64,
+) -> SweepPoint {
+    match of_map(network, [size, size], mode, None, threshold) {
+        Ok(result) => SweepPoint {
+            size,
+            result: Some(result),
+            error: None,
+        },
+        Err(e) => SweepPoint {
+            size,
+            result: None,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
 /// Marginalization of square inputs of each size. `progress(done, total)` is called after
 /// each size; returning `false` stops the sweep early (what is done so far is returned).
 pub fn sweep(
@@ -122,18 +143,7 @@ pub fn sweep(
 ) -> Vec<SweepPoint> {
     let mut points = Vec::with_capacity(sizes.len());
     for (i, &size) in sizes.iter().enumerate() {
-        let point = match utilization(network, [size, size], mode, None) {
-            Ok(map) => SweepPoint {
-                size,
-                result: Some(marginalization(&map, threshold)),
-                error: None,
-            },
-            Err(e) => SweepPoint {
-                size,
-                result: None,
-                error: Some(e.to_string()),
-            },
-        };
+        let point = sweep_point(network, size, mode, threshold);
         points.push(point);
         if !progress(i + 1, sizes.len()) {
             break;
