@@ -86,30 +86,34 @@ test('bad input shows its message beside the controls and keeps the last map', a
   const goodSummary = await readSummary(page);
   assert.equal(await errorText(page), '');
 
+  // (name, action, message, the control marked invalid: from the core's error `subject`)
   const cases = [
-    ['size 0', async () => page.fill('#a-height', '0'), /at least 1 pixel/],
-    ['a size that leaves a layer empty', async () => page.fill('#a-height', '8'), /layer `features\.\d+`, height axis: .*larger than the padded input/],
+    ['size 0', async () => page.fill('#a-height', '0'), /at least 1 pixel/, '#a-height'],
+    ['a size that leaves a layer empty', async () => page.fill('#a-height', '8'), /layer `features\.\d+`, height axis: .*larger than the padded input/, '#a-height'],
     ['reflect wider than the input', async () => {
       await page.selectOption('#a-mode', 'reflect');
       await page.fill('#a-height', '1');
-    }, /reflect padding .* needs an input of more than 1 pixels, got 1/],
+    }, /reflect padding .* needs an input of more than 1 pixels, got 1/, '#a-mode'],
     ['a size too large for memory', async () => {
       await page.selectOption('#a-mode', 'zeros');
       await page.fill('#a-height', '100000');
-    }, /100000×100000 would need about \d+ MiB/],
-    ['not a number', async () => page.fill('#a-height', ''), /whole number of pixels/],
+    }, /100000×100000 would need about \d+ MiB/, '#a-height'],
+    ['not a number', async () => page.fill('#a-height', ''), /whole number of pixels/, '#a-height'],
   ];
-  const expectError = async (name, message, map, summary) => {
+  const invalidControls = () =>
+    page.$$eval('#config-a [aria-invalid]', (controls) => controls.map((c) => `#${c.id}`));
+  const expectError = async (name, message, map, summary, culprit) => {
     await waitIdle(page);
     assert.match(await errorText(page), message, name);
+    assert.ok((await invalidControls()).includes(culprit), `${name}: ${culprit} is marked invalid`);
     assert.equal(await page.getAttribute('#config-a [data-role=error]', 'role'), 'alert');
     assert.ok(await page.isVisible('#map-a [data-role=stale]'), `${name}: the map is marked as not updated`);
     assert.deepEqual(await canvasStats(page, '#map-a canvas.map-canvas'), map, `${name}: the last map stays`);
     assert.deepEqual(await readSummary(page), summary, `${name}: the last summary stays`);
   };
-  for (const [name, act, message] of cases) {
+  for (const [name, act, message, culprit] of cases) {
     await act();
-    await expectError(name, message, good, goodSummary);
+    await expectError(name, message, good, goodSummary, culprit);
   }
 
   // A custom network starts from a valid example; breaking its JSON keeps that map.
@@ -120,7 +124,19 @@ test('bad input shows its message beside the controls and keeps the last map', a
   const example = await canvasStats(page, '#map-a canvas.map-canvas');
   const exampleSummary = await readSummary(page);
   await page.fill('#a-spec', '{"layers": [{"type": "conv", "kernel": }]}');
-  await expectError('a malformed spec', /malformed network spec: .* line 1 column \d+/, example, exampleSummary);
+  await expectError('a malformed spec', /malformed network spec: .* line 1 column \d+/, example, exampleSummary, '#a-spec');
+  assert.ok(!(await invalidControls()).includes('#a-height'), 'a spec error does not blame the size');
+
+  // Valid padding makes ResNet's residual branches disagree: the padding is at fault, not the
+  // size (the message names a block, so wording alone would blame the size).
+  await page.selectOption('#a-arch', 'resnet50');
+  await waitIdle(page);
+  const resnet = await canvasStats(page, '#map-a canvas.map-canvas');
+  const resnetSummary = await readSummary(page);
+  await page.selectOption('#a-mode', 'valid');
+  await expectError('valid padding on ResNet', /block `layer1\.0`: its branches disagree/, resnet, resnetSummary, '#a-mode');
+  assert.ok(!(await invalidControls()).includes('#a-height'), 'a padding error does not blame the size');
+  await page.selectOption('#a-mode', 'zeros');
 
   // Fixing the input clears the message and draws the new map.
   await page.selectOption('#a-arch', 'vgg11');

@@ -90,7 +90,7 @@ async function update() {
   for (const key of keys) {
     const error = localError(state[key]);
     if (error) {
-      panels[key].error = error;
+      panels[key].error = { message: error, subject: 'size' };
       maps[key].stale = true;
     } else {
       ready.push(key);
@@ -114,7 +114,10 @@ async function update() {
     // The core trapped (a bug; the bridge has already restarted the worker): say so where
     // the other errors go and keep the last maps.
     for (const key of ready) {
-      panels[key].error = `The engine failed on this input and was restarted (${error.message}). This is a bug: please report it with this page's address.`;
+      panels[key].error = {
+        message: `The engine failed on this input and was restarted (${error.message}). This is a bug: please report it with this page's address.`,
+        subject: 'request',
+      };
       maps[key].stale = true;
     }
     if (g === generation) setBusy(false);
@@ -142,7 +145,7 @@ function show(result, keys, state, newest) {
     // An older result must not overwrite what the newest state says about errors.
     if (newest) {
       panels[key].layerNames = map.layerNames;
-      panels[key].error = map.ok ? null : map.error;
+      panels[key].error = map.ok ? null : { message: map.error, subject: map.subject };
       maps[key].stale = !map.ok;
     }
   });

@@ -194,20 +194,20 @@ class PadlensConfig extends HTMLElement {
   }
 
   /**
-   * Shows an error message under the controls, or hides it (null), and marks the controls it
-   * is most likely about. The engine's messages name what is wrong but carry no field, so
-   * this goes by their wording.
+   * Shows an error under the controls, or hides it (null), and marks the controls it is about.
+   * @param {{message: string, subject: 'network'|'size'|'padding'|'depth'|'request'}|null} problem
+   *   `subject` comes from the core (the JS Error's `subject`), or from the page's own checks
    */
-  set error(message) {
+  set error(problem) {
     const { error, arch, spec, mode, depth, number } = this.#els;
-    error.hidden = !message;
-    error.textContent = message ?? '';
-    let culprits;
-    if (!message) culprits = [];
-    else if (/spec|architecture/i.test(message)) culprits = [arch, spec];
-    else if (/\bdepth\b/i.test(message)) culprits = [depth];
-    else if (/(reflect|symmetric|circular|replicate) padding/i.test(message)) culprits = [mode, number.height, number.width];
-    else culprits = [number.height, number.width];
+    error.hidden = !problem;
+    error.textContent = problem?.message ?? '';
+    const culprits = {
+      network: [arch, spec],
+      size: [number.height, number.width],
+      padding: [mode],
+      depth: [depth],
+    }[problem?.subject] ?? (problem ? [number.height, number.width] : []);
     for (const control of [arch, spec, mode, depth, number.height, number.width]) {
       const guilty = culprits.includes(control);
       control.toggleAttribute('aria-invalid', guilty);

@@ -65,7 +65,8 @@ function computeMap(engine, config, display) {
     return { ok: true, config, layerNames: names, ...map, values: map.values.slice(), ...rendered };
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) throw error; // a panic: let the bridge respawn us
-    return { ok: false, config, layerNames: names, error: error.message };
+    // `subject` (set by the core) names the input at fault: network, size, padding, depth.
+    return { ok: false, config, layerNames: names, error: error.message, subject: error.subject ?? 'request' };
   }
 }
 
