@@ -42,11 +42,6 @@ impl UtilizationMap {
         [h, w]
     }
 
-    /// The raw count at `(y, x)`; `inf` only if the count itself exceeds f64's range.
-    pub fn raw(&self, y: usize, x: usize) -> f64 {
-        self.values[(y, x)] * 2f64.powi(self.log2_scale)
-    }
-
     fn rescale_if_large(&mut self) {
         let max = self.values.iter().copied().fold(0.0, f64::max);
         if max > 2f64.powi(RESCALE_ABOVE_LOG2) {
