@@ -1,24 +1,13 @@
 // Compare mode: two configurations side by side and their ratio map.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, hoverPixel, launchBrowser, openPage, readout, readSummary, startServer, waitIdle } from './harness.mjs';
+import { canvasStats, hoverPixel, openPage, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test('ResNet-50 at 224 against 225 shows both maps and their ratio', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitIdle(page);
   assert.ok(!(await page.isVisible('#map-ratio')), 'no ratio map outside compare mode');
   await page.check('#compare');
@@ -59,7 +48,7 @@ test('ResNet-50 at 224 against 225 shows both maps and their ratio', async () =>
 
 test('zeros against symmetric padding: the ratio is the zeros map relative to 9^16', async () => {
   const hash = '#arch=vgg19&h=64&w=64&mode=zeros&compare=1&b.arch=vgg19&b.h=64&b.w=64&b.mode=symmetric';
-  const { page, context } = await openPage(browser, server.origin, `/${hash}`);
+  const { page, context } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(page);
   const uniform = await canvasStats(page, '#map-b canvas.map-canvas');
   assert.equal(uniform.distinct, 1);

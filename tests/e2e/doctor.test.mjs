@@ -3,22 +3,11 @@
 // around, the depth chart and the sweep draw, and a long sweep can be cancelled while the
 // map keeps updating.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, launchBrowser, openPage, readSummary, startServer, waitIdle } from './harness.mjs';
+import { canvasStats, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Waits until the report and the map's marginalization show the newest request. */
 function waitReport(page) {
@@ -49,7 +38,7 @@ const RESNET50_224_FLAGGED = [
 ];
 
 test('the report flags the 8 uneven layers of ResNet-50 at 224 and none at 225', async () => {
-  const { page, context, log } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context, log } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitReport(page);
   let rows = await reportRows(page);
   assert.equal(rows.length, 21, 'every layer that pads or down-samples');
@@ -80,7 +69,7 @@ test('the report flags the 8 uneven layers of ResNet-50 at 224 and none at 225',
 });
 
 test('the size advice gives the rule, and choosing a suggested size applies it to the page', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitIdle(page);
   await waitReport(page);
   const advice = page.locator('#uneven-report .advice');
@@ -128,7 +117,7 @@ test('the size advice gives the rule, and choosing a suggested size applies it t
 });
 
 test('the framework switch turns the verdict to the other side', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitReport(page);
   let conv1 = (await reportRows(page)).find((r) => r.layer === 'conv1');
   assert.equal(conv1.text, 'uneven: more top, left');
@@ -149,7 +138,7 @@ test('the framework switch turns the verdict to the other side', async () => {
   assert.match(await page.evaluate(() => location.hash), /fw=tf/);
 
   // A link keeps the framework.
-  const again = await openPage(browser, server.origin, `/${await page.evaluate(() => location.hash)}`);
+  const again = await openPage(env.browser, env.origin, `/${await page.evaluate(() => location.hash)}`);
   await waitReport(again.page);
   assert.ok(await again.page.isChecked('#framework-tf'));
   assert.equal((await reportRows(again.page)).find((r) => r.layer === 'conv1').text, 'uneven: more bottom, right');
@@ -158,7 +147,7 @@ test('the framework switch turns the verdict to the other side', async () => {
 });
 
 test('the depth chart steps away from 1 at the flagged layers', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitReport(page);
   const chart = await page.$eval('#depth-chart .chart svg', (svg) => ({
     lines: [...svg.querySelectorAll('path.series')].map((p) => (p.getAttribute('d').match(/[ML]/g) ?? []).length),
@@ -187,7 +176,7 @@ test('the depth chart steps away from 1 at the flagged layers', async () => {
 });
 
 test('oblong and depth-limited maps get their own figures; full padding changes the report', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=97&w=131&depth=5');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=97&w=131&depth=5');
   await waitReport(page);
   const share = await page.textContent('#margin-current td[data-field=share]');
   assert.match(share, /^\d+(\.\d+)?%$/, `a share for the 97×131 map of 5 layers, got ${share}`);
@@ -196,7 +185,7 @@ test('oblong and depth-limited maps get their own figures; full padding changes 
 
   // FULL widens every convolution's padding to kernel − 1: VGG-19's first conv at 224 then
   // outputs 226×226, and the report says so rather than describing the network's own padding.
-  const full = await openPage(browser, server.origin, '/#arch=vgg19&h=224&w=224&mode=full');
+  const full = await openPage(env.browser, env.origin, '/#arch=vgg19&h=224&w=224&mode=full');
   await waitReport(full.page);
   const first = await full.page.$eval('#uneven-report .report-table tbody tr', (row) => row.textContent);
   assert.match(first, /features\.0/);
@@ -206,7 +195,7 @@ test('oblong and depth-limited maps get their own figures; full padding changes 
 
 test('the map’s marginalization and a sweep with two series', async () => {
   const hash = '#arch=resnet50&h=224&w=224&tau=0.5&sweep.from=32&sweep.to=288&sweep.step=32&sweep.b.arch=vgg19&sweep.b.mode=symmetric';
-  const { page, context, log } = await openPage(browser, server.origin, `/${hash}`);
+  const { page, context, log } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitReport(page);
   // The uneven map's band is wider at the bottom and right (README: resnet50 at 224).
   assert.equal(await page.textContent('#margin-current td[data-field=band]'), '11, 30, 11, 30');
@@ -242,7 +231,7 @@ test('the map’s marginalization and a sweep with two series', async () => {
 test('a long sweep runs in the background, and Cancel stops it', async () => {
   // DenseNet-121 at every size from 32 to 4096: minutes of work.
   const hash = '#arch=densenet121&h=64&w=64&sweep.from=32&sweep.to=4096&sweep.step=1';
-  const { page, context, log } = await openPage(browser, server.origin, `/${hash}`);
+  const { page, context, log } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(page);
   await waitReport(page);
   await page.click('#sweep-run');
@@ -296,7 +285,7 @@ test('a long sweep runs in the background, and Cancel stops it', async () => {
 
 test('the report and sweep settings live in the URL', async () => {
   const hash = '#arch=resnet50&h=224&w=224&fw=tf&search.from=100&search.to=300&tau=0.3&sweep.from=64&sweep.to=256&sweep.step=32&sweep.b.arch=vgg11&sweep.b.mode=reflect';
-  const { page, context } = await openPage(browser, server.origin, `/${hash}`);
+  const { page, context } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(page);
   await waitReport(page);
   assert.ok(await page.isChecked('#framework-tf'));

@@ -3,9 +3,9 @@
 // up to the count the map shows, the paper's cases come out as they should, a configuration
 // the core refuses keeps the last view, and the URL reproduces a view.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, startServer, waitIdle } from './harness.mjs';
+import { openPage, useBrowser, waitIdle } from './harness.mjs';
 import {
   DEFAULT_STATE, decodeHash, encodeHash, layerOfError, paddingNote, pixelLabel, presetState, runningSums,
 } from '../../www/js/explainer/model.js';
@@ -63,21 +63,10 @@ test('counts print every digit, fractions four, and text stays readable on the c
 
 // ---- the page ----
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 async function open(hash = '') {
-  const opened = await openPage(browser, server.origin, `/explain.html${hash}`);
+  const opened = await openPage(env.browser, env.origin, `/explain.html${hash}`);
   await waitIdle(opened.page);
   return opened;
 }
@@ -130,7 +119,7 @@ test('the explainer loads without console errors and fetches only from 127.0.0.1
   const problems = log.console.filter((m) => m.type === 'error' || m.type === 'warning');
   assert.deepEqual(problems, [], 'console errors or warnings');
   assert.deepEqual(log.errors, [], 'uncaught page errors');
-  assert.deepEqual(log.requests.filter((url) => new URL(url).origin !== server.origin), [], 'requests leaving 127.0.0.1');
+  assert.deepEqual(log.requests.filter((url) => new URL(url).origin !== env.origin), [], 'requests leaving 127.0.0.1');
   assert.ok(log.requests.some((url) => url.endsWith('/pkg/padlens_bg.wasm')), 'the WASM fetch was recorded');
   // The default view: 7×7, 3×3 zeros, the corner read by 4 windows, the middle by 9.
   const counts = await readCounts(page);

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const WWW = fileURLToPath(new URL('../../www/', import.meta.url));
@@ -155,4 +156,24 @@ export function readout(page, mapSelector) {
   return page.$$eval(`${mapSelector} [data-role=readout] div`, (rows) =>
     Object.fromEntries(rows.map((r) => [r.querySelector('dt').textContent, r.querySelector('dd').textContent])),
   );
+}
+
+/**
+ * Starts the static server and Chromium before a test file's tests and stops them after.
+ * @returns {{browser: import('playwright-core').Browser, origin: string}} filled in by the
+ *   `before` hook, so read its fields inside tests
+ */
+export function useBrowser() {
+  const env = { browser: null, origin: '' };
+  let server;
+  before(async () => {
+    server = await startServer();
+    env.origin = server.origin;
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await server?.close();
+  });
+  return env;
 }

@@ -1,27 +1,16 @@
 // The page loads cleanly and draws what the core computes.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, hoverPixel, launchBrowser, openPage, readout, readSummary, startServer, waitIdle } from './harness.mjs';
+import { canvasStats, hoverPixel, openPage, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const VGG19_ZEROS = '#arch=vgg19&h=224&w=224&link=1&mode=zeros&ref=max&scale=linear&cmap=viridis';
 const NINE_TO_THE_16 = '1853020188851841'; // 9^16: every pixel of VGG-19 under symmetric padding
 
 test('the page loads without console errors or warnings and fetches only from 127.0.0.1', async () => {
-  const { page, log, context } = await openPage(browser, server.origin, '/');
+  const { page, log, context } = await openPage(env.browser, env.origin, '/');
   await waitIdle(page);
   // Exercise the worker and the custom elements a little before judging the log.
   await page.check('#compare');
@@ -32,7 +21,7 @@ test('the page loads without console errors or warnings and fetches only from 12
   const problems = log.console.filter((m) => m.type === 'error' || m.type === 'warning');
   assert.deepEqual(problems, [], 'console errors or warnings');
   assert.deepEqual(log.errors, [], 'uncaught page errors');
-  const outside = log.requests.filter((url) => new URL(url).origin !== server.origin);
+  const outside = log.requests.filter((url) => new URL(url).origin !== env.origin);
   assert.deepEqual(outside, [], 'requests leaving 127.0.0.1');
   // The recording must see the worker's requests too, or the check above proves nothing.
   assert.ok(log.requests.some((url) => url.endsWith('/pkg/padlens_bg.wasm')), 'the WASM fetch was recorded');
@@ -41,7 +30,7 @@ test('the page loads without console errors or warnings and fetches only from 12
 });
 
 test('every control has a label', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/');
+  const { page, context } = await openPage(env.browser, env.origin, '/');
   await waitIdle(page);
   const unlabelled = await page.$$eval('input, select, textarea, button, [tabindex]', (els) =>
     els
@@ -53,7 +42,7 @@ test('every control has a label', async () => {
 });
 
 test('the map is drawn: VGG-19 at 224 with zeros padding is varied', async () => {
-  const { page, context } = await openPage(browser, server.origin, `/${VGG19_ZEROS}`);
+  const { page, context } = await openPage(env.browser, env.origin, `/${VGG19_ZEROS}`);
   await waitIdle(page);
   const map = await canvasStats(page, '#map-a canvas.map-canvas');
   assert.equal(map.width, 224);
@@ -76,7 +65,7 @@ test('the map is drawn: VGG-19 at 224 with zeros padding is varied', async () =>
 });
 
 test('switching VGG-19 to symmetric padding gives a uniform map', async () => {
-  const { page, context } = await openPage(browser, server.origin, `/${VGG19_ZEROS}`);
+  const { page, context } = await openPage(env.browser, env.origin, `/${VGG19_ZEROS}`);
   await waitIdle(page);
   await page.selectOption('#a-mode', 'symmetric');
   await waitIdle(page);
@@ -90,7 +79,7 @@ test('switching VGG-19 to symmetric padding gives a uniform map', async () => {
 });
 
 test('hovering the map reads out coordinates and raw counts', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=vgg19&h=224&w=224&mode=symmetric');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=vgg19&h=224&w=224&mode=symmetric');
   await waitIdle(page);
   await hoverPixel(page, '#map-a canvas.map-canvas', 100, 37);
   let values = await readout(page, '#map-a');
@@ -113,7 +102,7 @@ test('hovering the map reads out coordinates and raw counts', async () => {
   // width of 7 with one pixel of padding each side its windows start at −1, 1, 3, 5, so odd
   // columns are read twice and even columns once, on every row.
   const spec = '{"name": "stripes", "layers": [{"type": "conv", "kernel": [1, 3], "stride": [1, 2], "padding": [0, 1]}]}';
-  await page.goto(`${server.origin}/#arch=custom&spec=${encodeURIComponent(spec)}&h=5&w=7`);
+  await page.goto(`${env.origin}/#arch=custom&spec=${encodeURIComponent(spec)}&h=5&w=7`);
   await waitIdle(page);
   for (const [y, x, count] of [[2, 1, '2'], [2, 2, '1'], [4, 6, '1'], [0, 5, '2'], [3, 0, '1']]) {
     await hoverPixel(page, '#map-a canvas.map-canvas', y, x);
@@ -131,7 +120,7 @@ test('hovering the map reads out coordinates and raw counts', async () => {
 });
 
 test('dragging the size slider shows the last size, not a queue of stale ones', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=resnet50&h=224&w=224');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224');
   await waitIdle(page);
   // Forty input events in one task, as a fast drag would send them.
   await page.$eval('#a-height-range', (slider) => {

@@ -1,21 +1,10 @@
 // A link reproduces its view; bad input explains itself and never loses the last map.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, errorText, launchBrowser, openPage, readSummary, startServer, waitIdle } from './harness.mjs';
+import { canvasStats, errorText, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const CONTROLS = ['#a-arch', '#a-height', '#a-width', '#a-mode', '#a-depth'];
 
@@ -30,7 +19,7 @@ async function controlValues(page) {
 }
 
 test('the URL hash reproduces the view', async () => {
-  const first = await openPage(browser, server.origin, '/');
+  const first = await openPage(env.browser, env.origin, '/');
   const page = first.page;
   await waitIdle(page);
   await page.selectOption('#a-arch', 'resnet50');
@@ -55,7 +44,7 @@ test('the URL hash reproduces the view', async () => {
   assert.equal(values.link, 'false');
   assert.deepEqual([map.height, map.width], [225, 240]);
 
-  const second = await openPage(browser, server.origin, `/${hash}`);
+  const second = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(second.page);
   assert.deepEqual(await controlValues(second.page), values);
   assert.deepEqual(await readSummary(second.page), summary);
@@ -68,7 +57,7 @@ test('the URL hash reproduces the view', async () => {
 test('the URL hash reproduces a custom spec and compare mode', async () => {
   const spec = '{"name": "pair", "layers": [{"type": "conv", "kernel": 3, "stride": 2, "padding": 1}, {"type": "conv", "kernel": 3, "padding": 1}]}';
   const hash = `#arch=custom&spec=${encodeURIComponent(spec)}&h=16&w=16&compare=1&b.arch=vgg11&b.h=32&b.w=32`;
-  const { page, context } = await openPage(browser, server.origin, `/${hash}`);
+  const { page, context } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(page);
   assert.equal(await page.inputValue('#a-spec'), spec);
   assert.equal(await page.inputValue('#b-arch'), 'vgg11');
@@ -80,7 +69,7 @@ test('the URL hash reproduces a custom spec and compare mode', async () => {
 });
 
 test('bad input shows its message beside the controls and keeps the last map', async () => {
-  const { page, context } = await openPage(browser, server.origin, '/#arch=vgg19&h=224&w=224&mode=zeros');
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=vgg19&h=224&w=224&mode=zeros');
   await waitIdle(page);
   const good = await canvasStats(page, '#map-a canvas.map-canvas');
   const goodSummary = await readSummary(page);
