@@ -59,6 +59,14 @@ fn parse_mode(name: Option<String>) -> Result<Option<PaddingMode>, JsValue> {
         .map_err(js_error)
 }
 
+/// The network (zoo name or spec text) and padding mode most requests start from.
+fn network_and_mode(
+    arch: &str,
+    mode: Option<String>,
+) -> Result<(net::Network, Option<PaddingMode>), JsValue> {
+    Ok((net::load(arch).map_err(js_error)?, parse_mode(mode)?))
+}
+
 #[derive(Serialize)]
 struct ZooEntryJs {
     name: &'static str,
@@ -191,8 +199,7 @@ fn render_options(options: JsValue) -> Result<RenderOptions, JsValue> {
 #[wasm_bindgen(js_name = computeUtilization)]
 pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsValue> {
     let request: UtilizationRequest = from_js(request, "utilization request")?;
-    let network = net::load(&request.arch).map_err(js_error)?;
-    let mode = parse_mode(request.mode)?;
+    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
     let map = analysis::utilization(
         &network,
         [request.height, request.width],
@@ -278,14 +285,14 @@ struct DiagnoseRequest {
 }
 
 /// The uneven-padding doctor: `{arch, height, width, framework?, search?, mode?}` →
-/// `{framework, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
+/// `{framework, mode, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
 #[wasm_bindgen]
 pub fn diagnose(request: JsValue) -> Result<JsValue, JsValue> {
     let request: DiagnoseRequest = from_js(request, "diagnose request")?;
-    let network = net::load(&request.arch).map_err(js_error)?;
+    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
     let options = DoctorOptions {
         framework: request.framework,
-        mode: parse_mode(request.mode)?,
+        mode,
         search: request.search.unwrap_or([16, 2048]),
     };
     let diagnosis =
@@ -311,8 +318,7 @@ struct MarginalizationRequest {
 #[wasm_bindgen(js_name = marginalizationAt)]
 pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
     let request: MarginalizationRequest = from_js(request, "marginalization request")?;
-    let network = net::load(&request.arch).map_err(js_error)?;
-    let mode = parse_mode(request.mode)?;
+    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
     let threshold = check_threshold(request.threshold)?;
     to_js(&marginalization::sweep_point(
         &network,
@@ -320,23 +326,6 @@ pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
         mode,
         threshold,
     ))
-}
-
-/// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,
-/// mode}]}` (1–2 layers, sides ≤ 16) → `{layers: [{config, axes, input, output, padded_size,
-/// padded: [{position, source, padding, read}]}], counts, first_layer_counts, downstream}`.
-#[wasm_bindgen]
-pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
-    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
-    to_js(&explainer::explain(&config).map_err(js_error)?)
-}
-
-/// Every first-layer window that reads pixel (`row`, `column`): `{pixel, windows: [{output,
-/// origin, hits: [{tap, position}], weight, downstream, contribution}], tap_counts, total}`.
-#[wasm_bindgen(js_name = explainPixel)]
-pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsValue> {
-    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
-    to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
 }
 
 #[derive(Deserialize)]
@@ -359,8 +348,7 @@ struct MapMarginalizationRequest {
 #[wasm_bindgen(js_name = marginalizationOfMap)]
 pub fn marginalization_of_map(request: JsValue) -> Result<JsValue, JsValue> {
     let request: MapMarginalizationRequest = from_js(request, "marginalization request")?;
-    let network = net::load(&request.arch).map_err(js_error)?;
-    let mode = parse_mode(request.mode)?;
+    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
     let threshold = check_threshold(request.threshold)?;
     let result = marginalization::of_map(
         &network,
@@ -371,4 +359,21 @@ pub fn marginalization_of_map(request: JsValue) -> Result<JsValue, JsValue> {
     )
     .map_err(js_error)?;
     to_js(&result)
+}
+
+/// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,
+/// mode}]}` (1–2 layers, sides ≤ 16) → `{layers: [{config, axes, input, output, padded_size,
+/// padded: [{position, source, padding, read}]}], counts, first_layer_counts, downstream}`.
+#[wasm_bindgen]
+pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
+    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
+    to_js(&explainer::explain(&config).map_err(js_error)?)
+}
+
+/// Every first-layer window that reads pixel (`row`, `column`): `{pixel, windows: [{output,
+/// origin, hits: [{tap, position}], weight, downstream, contribution}], tap_counts, total}`.
+#[wasm_bindgen(js_name = explainPixel)]
+pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsValue> {
+    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
+    to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
 }
