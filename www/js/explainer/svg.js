@@ -16,7 +16,8 @@ const f = (v) => Number(v.toFixed(2));
 /**
  * A count as text: every digit of a whole count (they stay well inside a double's exact
  * integers here), four significant digits of a fraction (partial convolution's weights),
- * and one decimal from a thousand up, where four digits would turn into an exponent.
+ * and one decimal from a thousand up, so a fractional count still reads as fractional
+ * (four significant digits would round 1234.5 to 1235).
  * @param {number} value @returns {string}
  */
 export function countText(value) {
