@@ -10,6 +10,15 @@ fn padlens(args: &[&str]) -> Output {
         .expect("the padlens binary runs")
 }
 
+/// The command succeeded; otherwise its stderr is the failure message.
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn temp_path(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("padlens-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -40,11 +49,7 @@ fn json_has_the_map_and_its_summary() {
         "--layers",
         "2",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["height"], 512);
     assert_eq!(json["layers"], 2);
@@ -69,11 +74,7 @@ fn npy_is_height_by_width_little_endian_f64() {
         "--out",
         path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[..6], b"\x93NUMPY");
     let header = String::from_utf8_lossy(&bytes[10..128]);
@@ -103,11 +104,7 @@ fn png_is_a_png() {
         "--out",
         path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");
 }
@@ -127,11 +124,7 @@ fn spec_files_work() {
         "--size",
         "5",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["network"], "tiny");
     assert_eq!(json["map"][0], serde_json::json!([4.0, 6.0, 6.0, 6.0, 4.0]));
@@ -224,11 +217,7 @@ fn uneven_reports_resnet50_at_224_and_advises_225() {
     let out = padlens(&[
         "uneven", "--arch", "resnet50", "--size", "224", "--format", "json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let offending: Vec<&str> = json["report"]["layers"]
         .as_array()
@@ -259,11 +248,7 @@ fn uneven_reports_resnet50_at_224_and_advises_225() {
 #[test]
 fn sweep_writes_csv_and_json() {
     let out = padlens(&["sweep", "--arch", "vgg19", "--sizes", "16:80:32"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let csv = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("size,share,"));
