@@ -1,10 +1,13 @@
 //! The one error type of the core. Every message names what the user can act on: the layer,
-//! the axis and the sizes involved (candle's `error.rs` is the model).
+//! the axis and the sizes involved (candle's `error.rs` is the model). Where an error is
+//! about — which input, layer, field and axis — is also data ([`Error::location`]), so a user
+//! interface puts the message beside the right control without reading its wording.
 
+use serde::Serialize;
 use std::fmt;
 
 /// A spatial axis of a 2-D map.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Axis {
     Height,
@@ -13,6 +16,14 @@ pub enum Axis {
 
 impl Axis {
     pub const BOTH: [Axis; 2] = [Axis::Height, Axis::Width];
+
+    /// 0 for the height, 1 for the width: the index into `[height, width]` pairs.
+    pub fn index(self) -> usize {
+        match self {
+            Axis::Height => 0,
+            Axis::Width => 1,
+        }
+    }
 }
 
 impl fmt::Display for Axis {
@@ -27,8 +38,9 @@ impl fmt::Display for Axis {
 /// What is wrong with one axis of one layer, before we know which layer it is.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AxisError {
-    #[error("{what} must be at least 1, got 0")]
-    Zero { what: &'static str },
+    /// `field` is `kernel`, `stride` or `dilation`.
+    #[error("the {field} must be at least 1, got 0")]
+    Zero { field: &'static str },
     #[error(
         "the kernel ({kernel}, dilation {dilation}, so {effective} wide) is larger than the \
          padded input ({input} + {before} + {after} = {padded})"
@@ -57,8 +69,49 @@ pub enum AxisError {
     },
     #[error("the input is empty (0 pixels)")]
     EmptyInput,
-    #[error("{value} is too large (at most {max})")]
-    TooLarge { value: usize, max: usize },
+    /// `field` is `kernel`, `stride`, `dilation`, `padding` or `input`.
+    #[error("the {field} ({value}) is too large (at most {max})")]
+    TooLarge {
+        field: &'static str,
+        value: usize,
+        max: usize,
+    },
+}
+
+impl AxisError {
+    /// The field of the layer the error is about, if it is one field's fault.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            AxisError::Zero { field } | AxisError::TooLarge { field, .. } => Some(field),
+            AxisError::PaddingTooWide { .. } => Some("padding"),
+            AxisError::KernelLargerThanInput { .. } | AxisError::EmptyInput => None,
+        }
+    }
+}
+
+/// A network spec that cannot be read: where in the spec, and what is allowed there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecError {
+    /// The layer's path in the spec, e.g. `layers.2.main.0`; empty for the spec as a whole.
+    pub path: String,
+    /// The field at fault, e.g. `kernel`; `None` for the layer (or spec) as a whole.
+    pub field: Option<String>,
+    /// What is wrong and what is allowed, e.g. "expected a whole number ≥ 1 or
+    /// [height, width], got -3".
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("network spec")?;
+        if !self.path.is_empty() {
+            write!(f, ", layer `{}`", self.path)?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +119,9 @@ pub enum Error {
     #[error("layer `{layer}`, {axis} axis: {source}")]
     Layer {
         layer: String,
+        /// Index of the top-level layer that holds it (the layer itself, or its block), once
+        /// known: the explainer's layer, a depth slider's position.
+        position: Option<usize>,
         axis: Axis,
         #[source]
         source: AxisError,
@@ -76,6 +132,7 @@ pub enum Error {
     )]
     BranchMismatch {
         block: String,
+        position: Option<usize>,
         first_branch: String,
         first_height: usize,
         first_width: usize,
@@ -91,15 +148,31 @@ pub enum Error {
         width: usize,
         reason: String,
     },
+    /// A size the network cannot take, with the smallest one it can.
+    #[error(
+        "`{network}` needs an input of at least {min_height}×{min_width} pixels, got \
+         {height}×{width} ({source})"
+    )]
+    InputTooSmall {
+        network: String,
+        height: usize,
+        width: usize,
+        min_height: usize,
+        min_width: usize,
+        #[source]
+        source: Box<Error>,
+    },
     #[error(
         "input size {height}×{width} would need about {needed_mib} MiB of memory; the limit is \
-         {limit_mib} MiB"
+         {limit_mib} MiB (at most {max_side}×{max_side} for this network)"
     )]
     TooMuchMemory {
         height: usize,
         width: usize,
         needed_mib: usize,
         limit_mib: usize,
+        /// The largest square this network fits in the limit.
+        max_side: usize,
     },
     #[error(
         "depth {depth} is out of range: `{network}` has {layers} layers (choose 1 to {layers})"
@@ -115,8 +188,19 @@ pub enum Error {
     UnknownPaddingMode { name: String, known: String },
     #[error("unknown framework `{0}`; expected torch or tf")]
     UnknownFramework(String),
-    #[error("malformed network spec: {0}")]
-    Spec(String),
+    #[error("{0}")]
+    Spec(SpecError),
+    /// A setting outside the range a tool accepts (the explainer's sides and layers, a
+    /// threshold, a pixel).
+    #[error("{what} must be {min} to {max}, got {value}")]
+    OutOfRange {
+        /// Words for the setting, e.g. "layer 2's kernel".
+        what: String,
+        value: f64,
+        min: f64,
+        max: f64,
+        location: Location,
+    },
     #[error(
         "malformed sizes `{0}`: expected FROM:TO or FROM:TO:STEP with whole numbers, \
          1 ≤ FROM ≤ TO, STEP ≥ 1, e.g. 32:1024:8"
@@ -132,7 +216,7 @@ pub enum Error {
 
 /// Which of the user's inputs an error is about, so a user interface can put the message
 /// beside the right control instead of guessing from its wording.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Subject {
     /// The architecture or the network spec.
@@ -143,44 +227,218 @@ pub enum Subject {
     Padding,
     /// How many layers to take.
     Depth,
-    /// Anything else about the request.
+    /// One layer's own settings (the explainer's kernel, stride, dilation, padding).
+    Layer,
+    /// Anything else about the request (a threshold, a pixel, a malformed message).
     Request,
+}
+
+/// Where an error is: the input it is about and, as far as known, the layer (its name and
+/// the index of the top-level layer holding it), the field and the axis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub subject: Subject,
+    pub layer: Option<String>,
+    pub position: Option<usize>,
+    pub field: Option<String>,
+    pub axis: Option<Axis>,
+}
+
+impl Location {
+    pub fn of(subject: Subject) -> Self {
+        Location {
+            subject,
+            layer: None,
+            position: None,
+            field: None,
+            axis: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+
+    pub fn at_position(mut self, position: usize) -> Self {
+        self.position = Some(position);
+        self
+    }
 }
 
 impl Error {
     pub fn layer(layer: &str, axis: Axis, source: AxisError) -> Self {
         Error::Layer {
             layer: layer.to_owned(),
+            position: None,
             axis,
             source,
         }
     }
 
+    /// Records which top-level layer the error happened in, unless a nested call already
+    /// did.
+    pub fn in_top_level_layer(mut self, index: usize) -> Self {
+        if let Error::Layer { position, .. } | Error::BranchMismatch { position, .. } = &mut self {
+            position.get_or_insert(index);
+        }
+        self
+    }
+
+    /// A setting out of its range.
+    pub fn out_of_range(
+        what: impl Into<String>,
+        value: f64,
+        [min, max]: [f64; 2],
+        location: Location,
+    ) -> Self {
+        Error::OutOfRange {
+            what: what.into(),
+            value,
+            min,
+            max,
+            location,
+        }
+    }
+
     pub fn subject(&self) -> Subject {
+        self.location().subject
+    }
+
+    /// Where the error is, as data.
+    pub fn location(&self) -> Location {
         match self {
-            Error::Layer { source, .. } => match source {
-                AxisError::PaddingTooWide { .. } => Subject::Padding,
-                // A zero or oversized kernel, stride or dilation comes from the spec.
-                AxisError::Zero { .. } => Subject::Network,
-                AxisError::KernelLargerThanInput { .. }
-                | AxisError::EmptyInput
-                | AxisError::TooLarge { .. } => Subject::Size,
+            Error::Layer {
+                layer,
+                position,
+                axis,
+                source,
+            } => Location {
+                subject: match source {
+                    AxisError::PaddingTooWide { .. } => Subject::Padding,
+                    // A zero or oversized kernel, stride or dilation comes from the network.
+                    AxisError::Zero { .. } => Subject::Network,
+                    AxisError::TooLarge { field, .. } if *field != "input" => Subject::Network,
+                    AxisError::KernelLargerThanInput { .. }
+                    | AxisError::EmptyInput
+                    | AxisError::TooLarge { .. } => Subject::Size,
+                },
+                layer: Some(layer.clone()),
+                position: *position,
+                field: source.field().map(str::to_owned),
+                axis: Some(*axis),
             },
             // Branches agree under the network's own padding at a size it can run at; they
             // fall out of step when a mode changes the amounts (valid, full).
-            Error::BranchMismatch { .. } | Error::UnknownPaddingMode { .. } => Subject::Padding,
-            Error::UnknownFramework(_) => Subject::Padding,
-            Error::EmptyBlock { .. } | Error::UnknownArchitecture { .. } | Error::Spec(_) => {
-                Subject::Network
+            Error::BranchMismatch {
+                block, position, ..
+            } => Location {
+                layer: Some(block.clone()),
+                position: *position,
+                ..Location::of(Subject::Padding)
+            },
+            Error::UnknownPaddingMode { .. } | Error::UnknownFramework(_) => {
+                Location::of(Subject::Padding)
             }
+            Error::EmptyBlock { block } => Location {
+                layer: Some(block.clone()),
+                ..Location::of(Subject::Network)
+            },
+            Error::UnknownArchitecture { .. } => Location::of(Subject::Network),
+            Error::Spec(spec) => Location {
+                layer: (!spec.path.is_empty()).then(|| spec.path.clone()),
+                field: spec.field.clone(),
+                ..Location::of(Subject::Network)
+            },
+            // The smallest size is the news; the layer that refuses the size is where.
+            Error::InputTooSmall { source, .. } => Location {
+                subject: Subject::Size,
+                ..source.location()
+            },
             Error::InputSize { .. }
             | Error::TooMuchMemory { .. }
             | Error::SizeSyntax(_)
-            | Error::SizeRange(_) => Subject::Size,
-            Error::Depth { .. } => Subject::Depth,
-            Error::MapShape(..) => Subject::Request,
+            | Error::SizeRange(_) => Location::of(Subject::Size),
+            Error::Depth { .. } => Location::of(Subject::Depth),
+            Error::OutOfRange { location, .. } => location.clone(),
+            Error::MapShape(..) => Location::of(Subject::Request),
         }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_name_layer_field_and_axis() {
+        let error = Error::layer(
+            "features.0",
+            Axis::Width,
+            AxisError::Zero { field: "stride" },
+        )
+        .in_top_level_layer(3)
+        .in_top_level_layer(7);
+        let location = error.location();
+        assert_eq!(location.subject, Subject::Network);
+        assert_eq!(location.layer.as_deref(), Some("features.0"));
+        assert_eq!(location.position, Some(3), "the innermost index wins");
+        assert_eq!(location.field.as_deref(), Some("stride"));
+        assert_eq!(location.axis, Some(Axis::Width));
+        assert_eq!(
+            error.to_string(),
+            "layer `features.0`, width axis: the stride must be at least 1, got 0"
+        );
+    }
+
+    #[test]
+    fn too_small_keeps_the_layer_and_says_the_minimum() {
+        let inner = Error::layer(
+            "features.4",
+            Axis::Height,
+            AxisError::KernelLargerThanInput {
+                kernel: 2,
+                dilation: 1,
+                effective: 2,
+                input: 1,
+                before: 0,
+                after: 0,
+                padded: 1,
+            },
+        )
+        .in_top_level_layer(4);
+        let error = Error::InputTooSmall {
+            network: "vgg19".into(),
+            height: 7,
+            width: 7,
+            min_height: 32,
+            min_width: 32,
+            source: Box::new(inner),
+        };
+        assert!(error.to_string().starts_with(
+            "`vgg19` needs an input of at least 32×32 pixels, got 7×7 (layer `features.4`"
+        ));
+        let location = error.location();
+        assert_eq!(
+            (location.subject, location.position),
+            (Subject::Size, Some(4))
+        );
+    }
+
+    #[test]
+    fn spec_errors_say_where() {
+        let error = Error::Spec(SpecError {
+            path: "layers.0".into(),
+            field: Some("kernel".into()),
+            message: "expected a whole number ≥ 1 or [height, width], got -3".into(),
+        });
+        assert_eq!(
+            error.to_string(),
+            "network spec, layer `layers.0`, `kernel`: expected a whole number ≥ 1 or \
+             [height, width], got -3"
+        );
+        assert_eq!(error.location().field.as_deref(), Some("kernel"));
+    }
+}

@@ -1,4 +1,4 @@
-//! One-axis convolution arithmetic (DESIGN 2.1), in integer arithmetic only.
+//! One-axis convolution arithmetic (definitions.md §1), in integer arithmetic only.
 //!
 //! A [`PaddingSpec`] says how padding is chosen (explicit amounts, TF's SAME, ONNX's
 //! SAME_LOWER, VALID, FULL); [`resolve`] turns it, for one input length and one window, into an
@@ -64,16 +64,17 @@ impl AxisWindow {
     }
 
     fn validate(&self) -> Result<(), AxisError> {
-        for (what, value) in [
-            ("kernel size", self.kernel),
+        for (field, value) in [
+            ("kernel", self.kernel),
             ("stride", self.stride),
             ("dilation", self.dilation),
         ] {
             if value == 0 {
-                return Err(AxisError::Zero { what });
+                return Err(AxisError::Zero { field });
             }
             if value > MAX_EXTENT {
                 return Err(AxisError::TooLarge {
+                    field,
                     value,
                     max: MAX_EXTENT,
                 });
@@ -145,6 +146,7 @@ pub fn resolve(
     }
     if input > MAX_EXTENT {
         return Err(AxisError::TooLarge {
+            field: "input",
             value: input,
             max: MAX_EXTENT,
         });
@@ -168,6 +170,7 @@ pub fn resolve(
     for amount in [before, after] {
         if amount > MAX_EXTENT {
             return Err(AxisError::TooLarge {
+                field: "padding",
                 value: amount,
                 max: MAX_EXTENT,
             });
@@ -276,7 +279,7 @@ mod tests {
     fn errors_name_the_problem() {
         assert_eq!(
             resolve(5, conv(3, 0, 1), PaddingSpec::Valid),
-            Err(AxisError::Zero { what: "stride" })
+            Err(AxisError::Zero { field: "stride" })
         );
         assert!(matches!(
             resolve(2, conv(5, 1, 1), PaddingSpec::symmetric(1)),

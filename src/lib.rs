@@ -3,10 +3,13 @@
 //! The core computes, natively and in WebAssembly alike, the quantities of *Mind the Pad —
 //! CNNs Can Develop Blind Spots* (ICLR 2021): per-axis convolution arithmetic
 //! ([`geometry`]), padding modes ([`padding`]), network graphs and a torchvision-exact zoo
-//! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]).
-//! `wasm.rs` only converts types for the browser.
+//! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]);
+//! [`catalog`] lists names, labels and limits for user interfaces. `wasm.rs` only converts
+//! types for the browser. The definitions the code cites (`definitions.md §N`) are in
+//! `docs/definitions.md`.
 
 pub mod analysis;
+pub mod catalog;
 pub mod error;
 pub mod geometry;
 pub mod net;

@@ -1,4 +1,4 @@
-//! Padding modes (DESIGN 2.2): what a padded position reads.
+//! Padding modes (definitions.md §2): what a padded position reads.
 
 use crate::error::{AxisError, Error};
 use crate::geometry::PaddingSpec;
@@ -51,6 +51,82 @@ impl PaddingMode {
             PaddingMode::Symmetric => "symmetric",
             PaddingMode::Replicate => "replicate",
             PaddingMode::Partial => "partial",
+        }
+    }
+
+    /// The mode's name with what it puts in the padding, for a menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            PaddingMode::Zeros => "zeros",
+            PaddingMode::Valid => "valid (no padding)",
+            PaddingMode::Full => "full (zeros, as wide as the kernel)",
+            PaddingMode::Circular => "circular (wrap around)",
+            PaddingMode::Reflect => "reflect (mirror without the edge)",
+            PaddingMode::Symmetric => "symmetric (mirror with the edge)",
+            PaddingMode::Replicate => "replicate (repeat the edge)",
+            PaddingMode::Partial => "partial convolution",
+        }
+    }
+
+    /// What the mode puts in the padding, in plain words (definitions.md §2), for people
+    /// who have never met these modes.
+    pub fn does(self) -> &'static str {
+        match self {
+            PaddingMode::Zeros => "Fills the padding with zeros.",
+            PaddingMode::Valid => {
+                "Adds no padding: windows stay inside the image, so the output shrinks."
+            }
+            PaddingMode::Full => {
+                "Pads with zeros on every side until each window that touches the image is \
+                 computed."
+            }
+            PaddingMode::Circular => {
+                "The padding wraps around: past the right edge comes the left edge again."
+            }
+            PaddingMode::Reflect => {
+                "Mirrors the image at its edge without repeating the edge pixel (… c b | a b c …)."
+            }
+            PaddingMode::Symmetric => "Mirrors the image including the edge pixel (… b a | a b …).",
+            PaddingMode::Replicate => "Repeats the edge pixel outwards (… a a | a b …).",
+            PaddingMode::Partial => {
+                "Zeros, but each window is scaled up by all taps ÷ taps on the image (Liu et \
+                 al. 2018)."
+            }
+        }
+    }
+
+    /// What the mode does to the counts of a stride-1 layer (definitions.md §3).
+    pub fn effect(self) -> &'static str {
+        match self {
+            PaddingMode::Zeros => {
+                "Under-weights the border: edge pixels are read by fewer windows, corners \
+                 least of all."
+            }
+            PaddingMode::Valid => {
+                "Under-weights the border most: a corner pixel is read by one window only."
+            }
+            PaddingMode::Full => {
+                "Uniform counts at stride 1, but the output grows and its border sees mostly \
+                 zeros."
+            }
+            PaddingMode::Circular => {
+                "Uniform counts, but the border is read next to pixels from the far side."
+            }
+            PaddingMode::Reflect => {
+                "Over-weights the pixel next to the border, which is copied; under-weights \
+                 the edge itself."
+            }
+            PaddingMode::Symmetric => {
+                "Uniform counts at stride 1 — but edge pixels are read through other kernel \
+                 cells."
+            }
+            PaddingMode::Replicate => {
+                "Uniform for 3×3 with padding 1; wider padding over-weights the edge pixels."
+            }
+            PaddingMode::Partial => {
+                "Lifts the border: corners stay under-weighted, the pixel next to the edge \
+                 is over-weighted."
+            }
         }
     }
 

@@ -1,26 +1,48 @@
 //! Colour-mapped pictures of maps, as RGBA bytes, so the page only blits and the CLI only
-//! encodes. Only colour-blind-safe, perceptually uniform maps are offered (viridis, cividis,
-//! magma; matplotlib's tables via `colorous`).
+//! encodes. Only colour-blind-safe, perceptually uniform maps are offered: viridis, cividis
+//! and magma for counts, and ColorBrewer's RdBu (marked colour-blind safe) for ratios around
+//! 1 (matplotlib's and ColorBrewer's tables via `colorous`).
+//!
+//! A map is drawn at an integer scale only ([`Viewport`]): each map pixel becomes `k × k`
+//! screen pixels, or each screen pixel the mean of `k × k` map pixels. A non-integer scale
+//! makes equal map pixels unequal on screen (ResNet's stride grid showed stripes of uneven
+//! width). [`draw`] is the fast path; [`draw_reference`] the plain per-pixel version that the
+//! property tests hold it to.
 
 use crate::analysis::summary::middle;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result, Subject};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Colormap {
     #[default]
     Viridis,
     Cividis,
     Magma,
+    /// Diverging, for ratios: red below the middle, white at it, blue above.
+    RedBlue,
 }
 
 impl Colormap {
+    /// The colour maps for counts (sequential), in the order the page offers them.
+    pub const SEQUENTIAL: [Colormap; 3] = [Colormap::Viridis, Colormap::Cividis, Colormap::Magma];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Colormap::Viridis => "viridis",
+            Colormap::Cividis => "cividis",
+            Colormap::Magma => "magma",
+            Colormap::RedBlue => "red_blue",
+        }
+    }
+
     fn gradient(self) -> colorous::Gradient {
         match self {
             Colormap::Viridis => colorous::VIRIDIS,
             Colormap::Cividis => colorous::CIVIDIS,
             Colormap::Magma => colorous::MAGMA,
+            Colormap::RedBlue => colorous::RED_BLUE,
         }
     }
 
@@ -39,7 +61,7 @@ pub enum Reference {
     /// Value / maximum.
     #[default]
     Max,
-    /// Value / the centre value (see [`crate::analysis::Summary::centre`]).
+    /// Value / the centre value (definitions.md §3).
     Centre,
     /// The values as they are (ratio maps, already relative).
     None,
@@ -61,111 +83,164 @@ pub struct RenderOptions {
     pub scale: Scale,
 }
 
-/// A colour-mapped map and the range of relative values its colour bar spans.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rendered {
-    pub rgba: Vec<u8>,
-    /// Relative values (value / reference) at the bottom and top of the colour bar.
-    pub low: f64,
-    pub high: f64,
-    /// The reference value the relative values are divided by.
-    pub reference_value: f64,
-}
-
+/// 1024 levels are finer than any screen shows; evaluating the colour map's spline per pixel
+/// instead made a 512×512 map take 6.7 ms (BENCHMARKS.md).
 const LEVELS: usize = 1024;
 
-/// Colours a row-major `height × width` map. The colour range is the map's own range of
-/// relative values (linear) or of their logarithms (log; values ≤ 0 take the low end), so a
-/// near-uniform map still shows its structure; the colour bar states the range.
-pub fn render(
-    values: &[f64],
-    height: usize,
-    width: usize,
-    options: RenderOptions,
-) -> Result<Rendered> {
-    if values.len() != height * width || values.is_empty() {
-        return Err(Error::MapShape(values.len(), 1, height, width));
-    }
-    let reference_value = match options.reference {
-        Reference::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        Reference::Centre => centre(values, height, width),
-        Reference::None => 1.0,
-    };
-    let divisor = if reference_value > 0.0 && reference_value.is_finite() {
-        reference_value
-    } else {
-        1.0
-    };
-    // The transform is monotonic, so the colour range comes from the raw extremes (the
-    // smallest positive value for log) without transforming every pixel.
-    let finite = values.iter().copied().filter(|v| v.is_finite());
-    let (min, min_positive, max) = finite.fold(
+/// How values become colours: what they are divided by, the range of relative values the
+/// colours span, and the table of colours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColourScale {
+    /// What values are divided by to be relative (the maximum, the centre, or 1).
+    pub reference_value: f64,
+    /// Relative values at the bottom and top of the colour bar.
+    pub low: f64,
+    pub high: f64,
+    log: bool,
+    /// `level = transform(v) · gain + offset`, in `[0, LEVELS − 1]`.
+    gain: f64,
+    offset: f64,
+    table: Vec<[u8; 4]>,
+}
+
+/// The extremes of a map's finite values: smallest, smallest positive, largest.
+fn extremes(values: &[f64]) -> (f64, f64, f64) {
+    values.iter().copied().filter(|v| v.is_finite()).fold(
         (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY),
         |(min, min_pos, max), v| {
             let min_pos = if v > 0.0 { min_pos.min(v) } else { min_pos };
             (min.min(v), min_pos, max.max(v))
         },
-    );
-    let transform = |v: f64| match options.scale {
-        Scale::Linear => v / divisor,
-        Scale::Log => (v / divisor).log10(),
-    };
-    let low_raw = match options.scale {
-        Scale::Linear => min,
-        Scale::Log => min_positive,
-    };
-    let (lo, hi) = if low_raw.is_finite() && max.is_finite() {
-        (transform(low_raw), transform(max))
-    } else {
-        (0.0, 1.0)
-    };
-    // A uniform map has no range; each of its values is the top of the colour bar (1 × max).
-    let uniform = hi <= lo;
-    let span = if uniform { 1.0 } else { hi - lo };
-    let colour_low = if uniform { lo - 1.0 } else { lo };
-    // 1024 levels are finer than any screen shows; evaluating the colour map's spline per
-    // pixel instead made a 512×512 map take 6.7 ms (BENCHMARKS.md).
-    let table: Vec<[u8; 4]> = (0..LEVELS)
-        .map(|i| options.colormap.rgba(i as f64 / (LEVELS - 1) as f64))
-        .collect();
-    let top = (LEVELS - 1) as f64;
-    // NaN, zeros under log (−∞) and anything below the range take the low end.
-    let index = |level: f64| {
-        if level >= 0.0 {
-            (level + 0.5).min(top) as usize
-        } else {
-            0
-        }
-    };
-    let mut rgba = vec![0u8; values.len() * 4];
-    let pixels = rgba.chunks_exact_mut(4).zip(values);
-    match options.scale {
-        Scale::Linear => {
-            // level = (v / divisor − lo) / span · top, folded into one multiply-add.
-            let (gain, offset) = (top / (span * divisor), -colour_low / span * top);
-            for (pixel, &v) in pixels {
-                pixel.copy_from_slice(&table[index(v * gain + offset)]);
-            }
-        }
-        Scale::Log => {
-            for (pixel, &v) in pixels {
-                pixel.copy_from_slice(&table[index((transform(v) - colour_low) / span * top)]);
-            }
-        }
-    }
-    let untransform = |t: f64| match options.scale {
-        Scale::Linear => t,
-        Scale::Log => 10f64.powf(t),
-    };
-    Ok(Rendered {
-        rgba,
-        low: untransform(lo),
-        high: untransform(hi),
-        reference_value: divisor,
-    })
+    )
 }
 
-/// Mean of the middle pixel, or of the middle two per even side (mirror-symmetric).
+fn check_shape(values: &[f64], [height, width]: [usize; 2]) -> Result<()> {
+    if values.len() != height * width || values.is_empty() {
+        return Err(Error::MapShape(values.len(), 1, height, width));
+    }
+    Ok(())
+}
+
+impl ColourScale {
+    /// The reference value and the range of relative values of a map under `options`: what
+    /// the colour bar would span for this map alone.
+    pub fn relative_range(
+        values: &[f64],
+        size: [usize; 2],
+        options: RenderOptions,
+    ) -> Result<(f64, [f64; 2])> {
+        check_shape(values, size)?;
+        let reference_value = match options.reference {
+            Reference::Max => extremes(values).2,
+            Reference::Centre => centre(values, size[0], size[1]),
+            Reference::None => 1.0,
+        };
+        let divisor = if reference_value > 0.0 && reference_value.is_finite() {
+            reference_value
+        } else {
+            1.0
+        };
+        // The transform is monotonic, so the range comes from the raw extremes (the smallest
+        // positive value for log) without transforming every pixel.
+        let (min, min_positive, max) = extremes(values);
+        let low = match options.scale {
+            Scale::Linear => min,
+            Scale::Log => min_positive,
+        };
+        let range = if low.is_finite() && max.is_finite() {
+            [low / divisor, max / divisor]
+        } else {
+            [1.0, 1.0]
+        };
+        Ok((divisor, range))
+    }
+
+    /// Colours for a count map: its own range, or `range` (relative values, e.g. the union
+    /// of two maps' ranges so that one colour means one value in both).
+    pub fn sequential(
+        values: &[f64],
+        size: [usize; 2],
+        options: RenderOptions,
+        range: Option<[f64; 2]>,
+    ) -> Result<Self> {
+        let (reference_value, own) = Self::relative_range(values, size, options)?;
+        let [low, high] = range.unwrap_or(own);
+        let log = options.scale == Scale::Log && low > 0.0;
+        let (lo, hi) = if log {
+            (low.log10(), high.log10())
+        } else {
+            (low, high)
+        };
+        // A uniform map has no range; each of its values is the top of the colour bar.
+        let (lo, span) = if hi > lo {
+            (lo, hi - lo)
+        } else {
+            (lo - 1.0, 1.0)
+        };
+        let top = (LEVELS - 1) as f64;
+        // level = (v / divisor − lo) / span · top, folded into one multiply-add; under log
+        // the divisor goes into the offset (log(v / d) = log v − log d).
+        let (gain, offset) = if log {
+            (top / span, -(lo + reference_value.log10()) / span * top)
+        } else {
+            (top / (span * reference_value), -lo / span * top)
+        };
+        Ok(ColourScale {
+            reference_value,
+            low,
+            high,
+            log,
+            gain,
+            offset,
+            table: table(options.colormap),
+        })
+    }
+
+    /// Colours for a ratio map: log-scaled and centred at 1, symmetric (`1/m … m`, `m` the
+    /// largest factor either way), on a diverging map.
+    pub fn diverging(values: &[f64], size: [usize; 2]) -> Result<Self> {
+        check_shape(values, size)?;
+        let widest = values
+            .iter()
+            .filter(|v| v.is_finite() && **v > 0.0)
+            .map(|v| v.log10().abs())
+            .fold(0.0, f64::max);
+        // A map of ones still needs a range; 1 % either way draws it white.
+        let m = widest.max(0.004_321); // log10(1.01)
+        let top = (LEVELS - 1) as f64;
+        Ok(ColourScale {
+            reference_value: 1.0,
+            low: 10f64.powf(-m),
+            high: 10f64.powf(m),
+            log: true,
+            gain: top / (2.0 * m),
+            offset: top / 2.0,
+            table: table(Colormap::RedBlue),
+        })
+    }
+
+    /// The colour of one value (NaN, zeros under log and anything below the range take the
+    /// low end; anything above, the top).
+    #[inline]
+    pub fn colour(&self, value: f64) -> [u8; 4] {
+        let t = if self.log { value.log10() } else { value };
+        let level = t * self.gain + self.offset;
+        let index = if level >= 0.0 {
+            (level + 0.5).min((LEVELS - 1) as f64) as usize
+        } else {
+            0
+        };
+        self.table[index]
+    }
+}
+
+fn table(colormap: Colormap) -> Vec<[u8; 4]> {
+    (0..LEVELS)
+        .map(|i| colormap.rgba(i as f64 / (LEVELS - 1) as f64))
+        .collect()
+}
+
+/// Mean of the middle pixel, or of the middle two per even side (definitions.md §3).
 pub fn centre(values: &[f64], height: usize, width: usize) -> f64 {
     let mut sum = 0.0;
     let mut count = 0.0;
@@ -178,6 +253,247 @@ pub fn centre(values: &[f64], height: usize, width: usize) -> f64 {
     sum / count
 }
 
+/// The part of a map a canvas shows, in the canvas's device pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Viewport {
+    /// The canvas, in device pixels.
+    pub width: usize,
+    pub height: usize,
+    /// `k ≥ 1`: each map pixel is `k × k` device pixels. `k ≤ −2`: each device pixel is the
+    /// mean of a `|k| × |k|` block of map pixels (a map larger than the canvas). 0 and −1
+    /// mean 1.
+    pub zoom: i32,
+    /// Where the scaled map's top-left corner lies on the canvas, in device pixels `[y, x]`
+    /// (negative when the map is panned past the canvas's top or left edge).
+    pub offset: [i64; 2],
+}
+
+/// The largest side of a canvas padlens draws into: far beyond any screen, and a bound on
+/// the buffer a malformed request could ask for.
+pub const MAX_CANVAS_SIDE: usize = 16_384;
+
+impl Viewport {
+    /// The whole map at 1:1, as the CLI's PNG draws it.
+    pub fn whole(size: [usize; 2]) -> Self {
+        Viewport {
+            width: size[1],
+            height: size[0],
+            zoom: 1,
+            offset: [0, 0],
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        for (field, value) in [("width", self.width), ("height", self.height)] {
+            if value == 0 || value > MAX_CANVAS_SIDE {
+                return Err(Error::out_of_range(
+                    format!("the canvas {field}"),
+                    value as f64,
+                    [1.0, MAX_CANVAS_SIDE as f64],
+                    Location::of(Subject::Request).with_field("viewport"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Device pixels per map pixel (`zoom > 0`), or map pixels per device pixel, as
+    /// `(magnify, shrink)`: one of the two is 1.
+    fn factors(&self) -> (usize, usize) {
+        match self.zoom {
+            k if k >= 1 => (k as usize, 1),
+            k if k <= -2 => (1, k.unsigned_abs() as usize),
+            _ => (1, 1),
+        }
+    }
+
+    /// The map pixel under device pixel `(y, x)` of the canvas (for shrunk views, the top-left
+    /// pixel of its block), or `None` outside the map.
+    pub fn map_pixel(&self, size: [usize; 2], [y, x]: [i64; 2]) -> Option<[usize; 2]> {
+        let (magnify, shrink) = self.factors();
+        let along = |device: i64, offset: i64, side: usize| {
+            let scaled = device - offset;
+            if scaled < 0 {
+                return None;
+            }
+            let pixel = (scaled as usize / magnify) * shrink;
+            (pixel < side).then_some(pixel)
+        };
+        Some([
+            along(y, self.offset[0], size[0])?,
+            along(x, self.offset[1], size[1])?,
+        ])
+    }
+}
+
+/// The block of map pixels (along one axis) that canvas pixel `device` shows, clipped to the
+/// map; empty outside it.
+fn block(device: usize, offset: i64, magnify: usize, shrink: usize, side: usize) -> (usize, usize) {
+    let scaled = device as i64 - offset;
+    if scaled < 0 {
+        return (0, 0);
+    }
+    let start = (scaled as usize / magnify) * shrink;
+    let end = (start + shrink).min(side);
+    if start >= side {
+        (0, 0)
+    } else {
+        (start, end)
+    }
+}
+
+/// Draws the part of a `size` map that `viewport` shows into `out` (RGBA, the canvas's size,
+/// row-major); canvas pixels off the map are transparent. A shrunk view averages the finite
+/// values of each block before colouring it: the mean, not one sample, so a stride grid
+/// finer than a screen pixel does not alias into a false pattern.
+pub fn draw(
+    values: &[f64],
+    size: [usize; 2],
+    scale: &ColourScale,
+    viewport: &Viewport,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    check_shape(values, size)?;
+    viewport.check()?;
+    let (magnify, shrink) = viewport.factors();
+    let [width, height] = [viewport.width, viewport.height];
+    out.clear();
+    out.resize(width * height * 4, 0);
+    // Each canvas column's block of map columns, worked out once per draw, not per row.
+    let columns: Vec<(usize, usize)> = (0..width)
+        .map(|x| block(x, viewport.offset[1], magnify, shrink, size[1]))
+        .collect();
+    let mut sums = vec![0.0; width];
+    let mut counts = vec![0usize; width];
+    let row_bytes = width * 4;
+    let mut y = 0;
+    while y < height {
+        let (top, bottom) = block(y, viewport.offset[0], magnify, shrink, size[0]);
+        // Canvas rows that show the same map rows (a magnified view) are copies of the first.
+        let mut repeat = 1;
+        while y + repeat < height
+            && block(y + repeat, viewport.offset[0], magnify, shrink, size[0]) == (top, bottom)
+        {
+            repeat += 1;
+        }
+        if bottom > top {
+            let row = &mut out[y * row_bytes..(y + 1) * row_bytes];
+            if shrink == 1 {
+                let source = &values[top * size[1]..(top + 1) * size[1]];
+                let mut last = (usize::MAX, [0u8; 4]);
+                for (pixel, &(start, end)) in row.chunks_exact_mut(4).zip(&columns) {
+                    if end > start {
+                        // Neighbours in a magnified view share one map pixel: colour it once.
+                        if last.0 != start {
+                            last = (start, scale.colour(source[start]));
+                        }
+                        pixel.copy_from_slice(&last.1);
+                    }
+                }
+            } else {
+                sums.iter_mut().for_each(|s| *s = 0.0);
+                counts.iter_mut().for_each(|c| *c = 0);
+                for map_row in top..bottom {
+                    let source = &values[map_row * size[1]..(map_row + 1) * size[1]];
+                    for (x, &(start, end)) in columns.iter().enumerate() {
+                        for &v in &source[start..end] {
+                            if v.is_finite() {
+                                sums[x] += v;
+                                counts[x] += 1;
+                            }
+                        }
+                    }
+                }
+                for (x, pixel) in row.chunks_exact_mut(4).enumerate() {
+                    let (start, end) = columns[x];
+                    if end > start {
+                        let mean = if counts[x] > 0 {
+                            sums[x] / counts[x] as f64
+                        } else {
+                            f64::NAN
+                        };
+                        pixel.copy_from_slice(&scale.colour(mean));
+                    }
+                }
+            }
+            let (first, rest) =
+                out[y * row_bytes..(y + repeat) * row_bytes].split_at_mut(row_bytes);
+            for copy in rest.chunks_exact_mut(row_bytes) {
+                copy.copy_from_slice(first);
+            }
+        }
+        y += repeat;
+    }
+    Ok(())
+}
+
+/// The plain version of [`draw`]: every canvas pixel on its own, from the definition.
+pub fn draw_reference(
+    values: &[f64],
+    size: [usize; 2],
+    scale: &ColourScale,
+    viewport: &Viewport,
+) -> Result<Vec<u8>> {
+    check_shape(values, size)?;
+    viewport.check()?;
+    let (magnify, shrink) = viewport.factors();
+    let mut out = vec![0u8; viewport.width * viewport.height * 4];
+    for y in 0..viewport.height {
+        for x in 0..viewport.width {
+            let rows = block(y, viewport.offset[0], magnify, shrink, size[0]);
+            let cols = block(x, viewport.offset[1], magnify, shrink, size[1]);
+            if rows.1 <= rows.0 || cols.1 <= cols.0 {
+                continue;
+            }
+            let finite: Vec<f64> = (rows.0..rows.1)
+                .flat_map(|r| (cols.0..cols.1).map(move |c| values[r * size[1] + c]))
+                .filter(|v| v.is_finite())
+                .collect();
+            let value = if shrink == 1 {
+                values[rows.0 * size[1] + cols.0]
+            } else if finite.is_empty() {
+                f64::NAN
+            } else {
+                finite.iter().sum::<f64>() / finite.len() as f64
+            };
+            let i = (y * viewport.width + x) * 4;
+            out[i..i + 4].copy_from_slice(&scale.colour(value));
+        }
+    }
+    Ok(out)
+}
+
+/// A colour-mapped map at 1:1 and the range of relative values its colour bar spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub rgba: Vec<u8>,
+    /// Relative values (value / reference) at the bottom and top of the colour bar.
+    pub low: f64,
+    pub high: f64,
+    /// The reference value the relative values are divided by.
+    pub reference_value: f64,
+}
+
+/// Colours a whole row-major `height × width` map at 1:1 in its own range (the CLI's PNG).
+pub fn render(
+    values: &[f64],
+    height: usize,
+    width: usize,
+    options: RenderOptions,
+) -> Result<Rendered> {
+    let size = [height, width];
+    let scale = ColourScale::sequential(values, size, options, None)?;
+    let mut rgba = Vec::new();
+    draw(values, size, &scale, &Viewport::whole(size), &mut rgba)?;
+    Ok(Rendered {
+        rgba,
+        low: scale.low,
+        high: scale.high,
+        reference_value: scale.reference_value,
+    })
+}
+
 /// A vertical colour bar, `length` pixels tall and 1 wide, high values at the top.
 pub fn colorbar(colormap: Colormap, length: usize) -> Vec<u8> {
     let steps = length.max(2) - 1;
@@ -186,21 +502,70 @@ pub fn colorbar(colormap: Colormap, length: usize) -> Vec<u8> {
         .collect()
 }
 
-/// `a / b` element by element (compare mode). Where `b` is 0 the ratio is NaN, drawn as
-/// the low end of the colour bar and shown as "n/a" on hover.
-pub fn ratio(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
-    if a.len() != b.len() {
-        return Err(Error::MapShape(a.len(), 1, b.len(), 1));
+/// One map of a comparison: its stored values, size and scale (raw = value · 2^log2_scale).
+#[derive(Clone, Copy, Debug)]
+pub struct ScaledMap<'a> {
+    pub values: &'a [f64],
+    pub size: [usize; 2],
+    pub log2_scale: i32,
+}
+
+/// The ratio of two maps' raw counts over their common region, centres aligned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CentredRatio {
+    pub values: Vec<f64>,
+    pub size: [usize; 2],
+    /// Where the common region starts in A and in B, `[top, left]`: the larger map is
+    /// cropped by ⌊difference / 2⌋ before and the rest after.
+    pub offsets: [[usize; 2]; 2],
+}
+
+/// A ÷ B of raw counts, pixel by pixel over the centre-aligned common region (NaN where B
+/// is 0).
+pub fn centred_ratio(a: ScaledMap, b: ScaledMap) -> Result<CentredRatio> {
+    check_shape(a.values, a.size)?;
+    check_shape(b.values, b.size)?;
+    let size = [a.size[0].min(b.size[0]), a.size[1].min(b.size[1])];
+    let offset = |map: &ScaledMap| [0, 1].map(|axis| (map.size[axis] - size[axis]) / 2);
+    let offsets = [offset(&a), offset(&b)];
+    // Stored values are raw counts / 2^log2_scale: bring both to one scale, exactly.
+    let factor = 2f64.powi(a.log2_scale - b.log2_scale);
+    let mut values = Vec::with_capacity(size[0] * size[1]);
+    for y in 0..size[0] {
+        fn row<'a>(
+            map: &ScaledMap<'a>,
+            y: usize,
+            [top, left]: [usize; 2],
+            width: usize,
+        ) -> &'a [f64] {
+            let start = (y + top) * map.size[1] + left;
+            &map.values[start..start + width]
+        }
+        let (ra, rb) = (
+            row(&a, y, offsets[0], size[1]),
+            row(&b, y, offsets[1], size[1]),
+        );
+        values.extend(ra.iter().zip(rb).map(
+            |(&x, &y)| {
+                if y == 0.0 {
+                    f64::NAN
+                } else {
+                    x / y * factor
+                }
+            },
+        ));
     }
-    Ok(a.iter()
-        .zip(b)
-        .map(|(&x, &y)| if y == 0.0 { f64::NAN } else { x / y })
-        .collect())
+    Ok(CentredRatio {
+        values,
+        size,
+        offsets,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn range_spans_the_map() {
@@ -216,6 +581,8 @@ mod tests {
         let r = render(&[1.0, 2.0, 4.0, 8.0], 2, 2, log).unwrap();
         // Centre of a 2×2 map is the mean of all four: 3.75.
         assert!((r.low - 1.0 / 3.75).abs() < 1e-12 && (r.high - 8.0 / 3.75).abs() < 1e-12);
+        assert_eq!(&r.rgba[12..16], &Colormap::Viridis.rgba(1.0));
+        assert_eq!(&r.rgba[0..4], &Colormap::Viridis.rgba(0.0));
     }
 
     #[test]
@@ -230,6 +597,111 @@ mod tests {
             ..RenderOptions::default()
         };
         assert!(render(&[0.0, f64::NAN, 0.0, 0.0], 2, 2, log).is_ok());
+    }
+
+    #[test]
+    fn a_shared_range_gives_one_colour_one_value() {
+        // A spans 0.25…1 and B 0.5…1 of their maxima; on the union 0.25…1 the relative value
+        // 0.5 has one colour in both.
+        let options = RenderOptions::default();
+        let a = ColourScale::sequential(&[1.0, 4.0], [1, 2], options, Some([0.25, 1.0])).unwrap();
+        let b = ColourScale::sequential(&[5.0, 10.0], [1, 2], options, Some([0.25, 1.0])).unwrap();
+        assert_eq!(a.colour(2.0), b.colour(5.0));
+        let own = ColourScale::sequential(&[5.0, 10.0], [1, 2], options, None).unwrap();
+        assert_ne!(own.colour(5.0), b.colour(5.0));
+    }
+
+    #[test]
+    fn ratios_are_centred_at_one_on_a_log_scale() {
+        let values = [0.25, 1.0, 2.0, f64::NAN];
+        let scale = ColourScale::diverging(&values, [2, 2]).unwrap();
+        assert!((scale.low - 0.25).abs() < 1e-12 && (scale.high - 4.0).abs() < 1e-12);
+        assert_eq!(scale.colour(1.0), Colormap::RedBlue.rgba(0.5));
+        assert_eq!(scale.colour(0.25), Colormap::RedBlue.rgba(0.0));
+        assert_eq!(scale.colour(4.0), Colormap::RedBlue.rgba(1.0));
+        // Twice and half are equally far from the middle.
+        let level = |v: f64| v.log10() * scale.gain + scale.offset;
+        assert!((level(2.0) - 511.5 - (511.5 - level(0.5))).abs() < 1e-9);
+    }
+
+    #[test]
+    fn map_pixel_inverts_the_viewport() {
+        let viewport = Viewport {
+            width: 20,
+            height: 10,
+            zoom: 3,
+            offset: [-4, 2],
+        };
+        assert_eq!(viewport.map_pixel([5, 7], [0, 2]), Some([1, 0]));
+        assert_eq!(viewport.map_pixel([5, 7], [0, 1]), None);
+        assert_eq!(viewport.map_pixel([5, 7], [10, 22]), Some([4, 6]));
+        assert_eq!(viewport.map_pixel([5, 7], [11, 23]), None);
+        let shrunk = Viewport {
+            zoom: -4,
+            ..viewport
+        };
+        assert_eq!(shrunk.map_pixel([40, 40], [0, 3]), Some([16, 4]));
+    }
+
+    fn arbitrary_view() -> impl Strategy<Value = (Vec<f64>, [usize; 2], Viewport)> {
+        (
+            1usize..12,
+            1usize..12,
+            -5i32..5,
+            1usize..30,
+            1usize..30,
+            -20i64..20,
+            -20i64..20,
+        )
+            .prop_flat_map(|(h, w, zoom, vw, vh, oy, ox)| {
+                (
+                    prop::collection::vec(prop_oneof![0.0..100.0, Just(f64::NAN)], h * w),
+                    Just([h, w]),
+                    Just(Viewport {
+                        width: vw,
+                        height: vh,
+                        zoom,
+                        offset: [oy, ox],
+                    }),
+                )
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn draw_matches_reference((values, size, viewport) in arbitrary_view(), log in any::<bool>()) {
+            let options = RenderOptions {
+                scale: if log { Scale::Log } else { Scale::Linear },
+                ..RenderOptions::default()
+            };
+            let scale = ColourScale::sequential(&values, size, options, None).unwrap();
+            let mut fast = Vec::new();
+            draw(&values, size, &scale, &viewport, &mut fast).unwrap();
+            let slow = draw_reference(&values, size, &scale, &viewport).unwrap();
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn ratios_align_centres_and_scales() {
+        let a: Vec<f64> = (0..25).map(|v| v as f64 + 1.0).collect();
+        let b = vec![2.0; 9];
+        let r = centred_ratio(
+            ScaledMap {
+                values: &a,
+                size: [5, 5],
+                log2_scale: 1,
+            },
+            ScaledMap {
+                values: &b,
+                size: [3, 3],
+                log2_scale: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!((r.size, r.offsets), ([3, 3], [[1, 1], [0, 0]]));
+        // A's pixel (1, 1) is 7, raw 14; B's raw 2.
+        assert_eq!(r.values[0], 7.0);
     }
 
     #[test]

@@ -1,18 +1,27 @@
 //! Every `#[wasm_bindgen]` item, and nothing else: convert types, map errors to JS `Error`s
-//! (with a `subject` naming the input at fault),
-//! call the core. The page's `www/js/engine.js` is the only caller.
+//! that carry where they are (`subject`, `layer`, `position`, `field`, `axis`; see
+//! [`crate::error::Location`]), call the core. The page's `www/js/engine/engine.js` is the
+//! only caller.
+//!
+//! The boundary is stateful where work repeats: a network is parsed once into a [`Network`]
+//! the worker keeps, and a computed map stays in WASM memory as a [`MapView`] that colours
+//! itself, draws the visible part into the page's canvas, and answers hover queries — the
+//! page never copies a map's values out.
 
 use crate::analysis::doctor::{self, DoctorOptions};
 use crate::analysis::explainer;
 use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
-use crate::analysis::{self, Summary};
-use crate::error::Subject;
+use crate::analysis::request::{self, MapQuery};
+use crate::analysis::{self, centre_profiles, CentreProfiles, Summary};
+use crate::error::{Location, Subject};
 use crate::net::transform::Framework;
-use crate::net::{self, zoo};
+use crate::net::{self, spec, zoo};
 use crate::padding::PaddingMode;
-use crate::render::{self, Colormap, RenderOptions};
+use crate::render::{self, Colormap, ColourScale, RenderOptions, ScaledMap, Viewport};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::Clamped;
+use web_sys::{ImageData, OffscreenCanvasRenderingContext2d};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -24,32 +33,62 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value
         .serialize(&serializer)
-        .map_err(|e| error_with_subject(&e.to_string(), Subject::Request))
+        .map_err(|e| error_object(&e.to_string(), &Location::of(Subject::Request)))
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value)
-        .map_err(|e| error_with_subject(&format!("{what}: {e}"), Subject::Request))
+        .map_err(|e| error_object(&format!("{what}: {e}"), &Location::of(Subject::Request)))
 }
 
-/// A JS `Error` whose `subject` property ("network", "size", "padding", "depth" or
-/// "request") tells the page which control the message belongs beside.
-fn error_with_subject(message: &str, subject: Subject) -> JsValue {
+/// A JS `Error` with the location's fields as properties, so the page puts the message
+/// beside the control, layer and field it is about.
+fn error_object(message: &str, location: &Location) -> JsValue {
     let error = js_sys::Error::new(message);
-    let name = match subject {
-        Subject::Network => "network",
-        Subject::Size => "size",
-        Subject::Padding => "padding",
-        Subject::Depth => "depth",
-        Subject::Request => "request",
-    };
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&error, &"subject".into(), &name.into());
+    if let Ok(fields) = to_location_object(location) {
+        // Copying plain properties onto a fresh Error object cannot fail.
+        let _ = js_sys::Object::assign(&error, &fields);
+    }
     error.into()
 }
 
+fn to_location_object(location: &Location) -> Result<js_sys::Object, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    location
+        .serialize(&serializer)
+        .map(Into::into)
+        .map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
 fn js_error(error: crate::Error) -> JsValue {
-    error_with_subject(&error.to_string(), error.subject())
+    error_object(&error.to_string(), &error.location())
+}
+
+fn request_error(message: &str) -> JsValue {
+    error_object(message, &Location::of(Subject::Request))
+}
+
+/// An error as data (for results that carry a problem rather than throw).
+#[derive(Serialize)]
+struct Problem {
+    message: String,
+    #[serde(flatten)]
+    location: Location,
+}
+
+impl From<crate::Error> for Problem {
+    fn from(error: crate::Error) -> Self {
+        Problem {
+            message: error.to_string(),
+            location: error.location(),
+        }
+    }
+}
+
+/// Names, labels, limits and defaults (see `catalog.rs`).
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsValue> {
+    to_js(&crate::catalog::catalog())
 }
 
 /// A mode name, or `None` for the network's own padding.
@@ -59,119 +98,201 @@ fn parse_mode(name: Option<String>) -> Result<Option<PaddingMode>, JsValue> {
         .map_err(js_error)
 }
 
-/// The network (zoo name or spec text) and padding mode most requests start from.
-fn network_and_mode(
-    arch: &str,
-    mode: Option<String>,
-) -> Result<(net::Network, Option<PaddingMode>), JsValue> {
-    Ok((net::load(arch).map_err(js_error)?, parse_mode(mode)?))
-}
-
-#[derive(Serialize)]
-struct ZooEntryJs {
-    name: &'static str,
-    description: &'static str,
-}
-
-/// `[{name, description}]` for every zoo architecture.
-#[wasm_bindgen(js_name = zooEntries)]
-pub fn zoo_entries() -> Result<JsValue, JsValue> {
-    let entries: Vec<ZooEntryJs> = zoo::ZOO
-        .iter()
-        .map(|e| ZooEntryJs {
-            name: e.name,
-            description: e.description,
-        })
-        .collect();
-    to_js(&entries)
-}
-
-/// The eight padding mode names.
-#[wasm_bindgen(js_name = paddingModes)]
-pub fn padding_modes() -> Vec<String> {
-    PaddingMode::ALL
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect()
-}
-
-/// Names of the top-level layers of a zoo name or a spec's JSON text (depth choices).
-#[wasm_bindgen(js_name = layerNames)]
-pub fn layer_names(arch_or_spec: &str) -> Result<Vec<String>, JsValue> {
-    Ok(net::load(arch_or_spec).map_err(js_error)?.layer_names())
-}
-
-#[derive(Deserialize)]
+/// `{height, width, mode?, depth?}`: one map of a network; every request about a
+/// configuration starts from it.
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UtilizationRequest {
-    /// A zoo name or a spec's JSON text.
-    arch: String,
+struct QueryJs {
     height: usize,
     width: usize,
-    /// A mode name, or absent/null for the network's own padding.
     #[serde(default)]
     mode: Option<String>,
-    /// First `depth` top-level layers; absent/null for all.
     #[serde(default)]
     depth: Option<usize>,
 }
 
-/// A computed utilization map.
-#[wasm_bindgen]
-pub struct Utilization {
-    map: analysis::UtilizationMap,
-    summary: Summary,
-}
+impl QueryJs {
+    fn parse(value: JsValue) -> Result<MapQuery, JsValue> {
+        let query: QueryJs = from_js(value, "map query")?;
+        Ok(MapQuery {
+            size: [query.height, query.width],
+            mode: parse_mode(query.mode)?,
+            depth: query.depth,
+        })
+    }
 
-#[wasm_bindgen]
-impl Utilization {
-    /// Row-major values (a copy). Raw count = value · 2^log2Scale.
-    pub fn values(&self) -> js_sys::Float64Array {
-        match self.map.values.as_slice() {
-            Some(values) => js_sys::Float64Array::from(values),
-            None => self
-                .map
-                .values
-                .iter()
-                .copied()
-                .collect::<Vec<f64>>()
-                .as_slice()
-                .into(),
+    fn of(query: MapQuery) -> Self {
+        QueryJs {
+            height: query.size[0],
+            width: query.size[1],
+            mode: query.mode.map(|m| m.name().to_owned()),
+            depth: query.depth,
         }
     }
+}
+
+/// A network, parsed once and kept by the worker that uses it.
+#[wasm_bindgen(js_name = Network)]
+pub struct NetworkJs {
+    network: net::Network,
+}
+
+#[derive(Serialize)]
+struct SizeLimits {
+    /// The smallest input (`[height, width]`), or null when none up to 4096 works.
+    minimum: Option<[usize; 2]>,
+    /// The largest square side whose map fits the memory limit.
+    largest: usize,
+}
+
+#[derive(Serialize)]
+struct NearestJs {
+    query: QueryJs,
+    problem: Problem,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DiagnoseOptionsJs {
+    #[serde(default)]
+    framework: Framework,
+    /// Inclusive range searched for even input sizes.
+    #[serde(default)]
+    search: Option<[usize; 2]>,
+}
+
+#[wasm_bindgen(js_class = Network)]
+impl NetworkJs {
+    /// A zoo network by its torchvision name.
+    #[wasm_bindgen(js_name = fromZoo)]
+    pub fn from_zoo(name: &str) -> Result<NetworkJs, JsValue> {
+        let network = zoo::build(name.trim()).map_err(js_error)?;
+        Ok(NetworkJs { network })
+    }
+
+    /// A network spec's JSON text (README, "Network spec").
+    #[wasm_bindgen(js_name = fromSpec)]
+    pub fn from_spec(text: &str) -> Result<NetworkJs, JsValue> {
+        let network = spec::parse_network(text).map_err(js_error)?;
+        Ok(NetworkJs { network })
+    }
+
     #[wasm_bindgen(getter)]
-    pub fn height(&self) -> usize {
-        self.map.size()[0]
+    pub fn name(&self) -> String {
+        self.network.name.clone()
     }
-    #[wasm_bindgen(getter)]
-    pub fn width(&self) -> usize {
-        self.map.size()[1]
+
+    /// Names of the top-level layers (depth choices).
+    #[wasm_bindgen(js_name = layerNames)]
+    pub fn layer_names(&self) -> Vec<String> {
+        self.network.layer_names()
     }
-    #[wasm_bindgen(getter, js_name = log2Scale)]
-    pub fn log2_scale(&self) -> i32 {
-        self.map.log2_scale
+
+    /// `{minimum: [h, w] | null, largest}`: the sizes this network takes at this padding
+    /// and depth.
+    #[wasm_bindgen(js_name = sizeLimits)]
+    pub fn size_limits(
+        &self,
+        mode: Option<String>,
+        depth: Option<usize>,
+    ) -> Result<JsValue, JsValue> {
+        let mode = parse_mode(mode)?;
+        to_js(&SizeLimits {
+            minimum: self.network.minimum_input(mode, depth),
+            largest: analysis::utilization::largest_square(self.network.nesting()),
+        })
     }
-    /// `{height, width, centre, min, max, corner_to_centre, left_to_right, top_to_bottom,
-    /// log2_scale}` (raw counts).
-    pub fn summary(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.summary)
+
+    /// For a query the network cannot answer, `{query, problem}`: the nearest query it can,
+    /// and why the asked one fails (`problem`: `{message, subject, layer, position, field,
+    /// axis}`); null when the query is fine.
+    #[wasm_bindgen(js_name = nearestValid)]
+    pub fn nearest_valid(&self, query: JsValue) -> Result<JsValue, JsValue> {
+        let query = QueryJs::parse(query)?;
+        match request::nearest_valid(&self.network, query).map_err(js_error)? {
+            None => Ok(JsValue::NULL),
+            Some((query, problem)) => to_js(&NearestJs {
+                query: QueryJs::of(query),
+                problem: problem.into(),
+            }),
+        }
     }
-    /// Colours this map (options as for `renderMap`) without copying it back in from JS.
-    pub fn render(&self, options: JsValue) -> Result<Rendered, JsValue> {
-        let options = render_options(options)?;
-        let values = self
-            .map
-            .values
-            .as_slice()
-            .ok_or_else(|| error_with_subject("map is not contiguous", Subject::Request))?;
-        let [height, width] = self.map.size();
-        let inner = render::render(values, height, width, options).map_err(js_error)?;
-        Ok(Rendered { inner })
+
+    /// Computes a utilization map; it stays in WASM memory.
+    pub fn utilization(&self, query: JsValue) -> Result<MapView, JsValue> {
+        let query = QueryJs::parse(query)?;
+        let plan = query.plan(&self.network).map_err(js_error)?;
+        let map = analysis::utilization_of_plan(&plan).map_err(js_error)?;
+        let summary = Summary::of(&map);
+        let profiles = centre_profiles(&map.values);
+        let size = map.size();
+        Ok(MapView {
+            values: map.values.into_raw_vec_and_offset().0,
+            size,
+            log2_scale: map.log2_scale,
+            summary: Some(summary),
+            profiles: Some(profiles),
+            offsets: None,
+            scale: None,
+            pixels: Vec::new(),
+        })
     }
-    /// `{threshold, share, band: [top, bottom, left, right], band_max, band_relative}`.
-    pub fn marginalization(&self, threshold: Option<f64>) -> Result<JsValue, JsValue> {
+
+    /// The uneven-padding doctor: `(query, {framework?, search?})` → `{framework, mode,
+    /// report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
+    pub fn diagnose(&self, query: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let query = QueryJs::parse(query)?;
+        let options: DiagnoseOptionsJs = if options.is_undefined() || options.is_null() {
+            DiagnoseOptionsJs::default()
+        } else {
+            from_js(options, "diagnose options")?
+        };
+        let options = DoctorOptions {
+            framework: options.framework,
+            mode: query.mode,
+            search: options.search.unwrap_or(crate::catalog::DEFAULT_SEARCH),
+        };
+        let diagnosis = doctor::diagnose(&self.network, query.size, options).map_err(js_error)?;
+        to_js(&diagnosis)
+    }
+
+    /// Boundary marginalization of one map (definitions.md §4); throws for a map that cannot
+    /// be computed.
+    pub fn marginalization(
+        &self,
+        query: JsValue,
+        threshold: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let query = QueryJs::parse(query)?;
         let threshold = check_threshold(threshold)?;
-        to_js(&marginalization::marginalization(&self.map, threshold))
+        let result = marginalization::of_map(
+            &self.network,
+            query.size,
+            query.mode,
+            query.depth,
+            threshold,
+        )
+        .map_err(js_error)?;
+        to_js(&result)
+    }
+
+    /// One point of a marginalization sweep at a square `size`; a size the network cannot
+    /// run at comes back with `error` set rather than throwing, so a sweep goes on past it.
+    #[wasm_bindgen(js_name = sweepPoint)]
+    pub fn sweep_point(
+        &self,
+        size: usize,
+        mode: Option<String>,
+        threshold: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let mode = parse_mode(mode)?;
+        let threshold = check_threshold(threshold)?;
+        to_js(&marginalization::sweep_point(
+            &self.network,
+            size,
+            mode,
+            threshold,
+        ))
     }
 }
 
@@ -180,185 +301,191 @@ fn check_threshold(threshold: Option<f64>) -> Result<f64, JsValue> {
     if threshold > 0.0 && threshold <= 1.0 {
         Ok(threshold)
     } else {
-        Err(error_with_subject(
-            &format!("the threshold must be in (0, 1], got {threshold}"),
-            Subject::Request,
+        Err(error_object(
+            &format!("the threshold τ must be above 0 and at most 1, got {threshold}"),
+            &Location::of(Subject::Request).with_field("threshold"),
         ))
     }
 }
 
-fn render_options(options: JsValue) -> Result<RenderOptions, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        Ok(RenderOptions::default())
-    } else {
-        from_js(options, "render options")
-    }
-}
-
-/// Computes a utilization map: `{arch, height, width, mode?, depth?}`.
-#[wasm_bindgen(js_name = computeUtilization)]
-pub fn compute_utilization(request: JsValue) -> Result<Utilization, JsValue> {
-    let request: UtilizationRequest = from_js(request, "utilization request")?;
-    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
-    let map = analysis::utilization(
-        &network,
-        [request.height, request.width],
-        mode,
-        request.depth,
-    )
-    .map_err(js_error)?;
-    let summary = Summary::of(&map);
-    Ok(Utilization { map, summary })
-}
-
-/// A colour-mapped map.
+/// A map held in WASM memory — a utilization map, or the ratio of two — with its colours:
+/// the page draws it, reads its pixels and profiles, and never copies its values out.
 #[wasm_bindgen]
-pub struct Rendered {
-    inner: render::Rendered,
+pub struct MapView {
+    values: Vec<f64>,
+    size: [usize; 2],
+    log2_scale: i32,
+    /// Count maps only.
+    summary: Option<Summary>,
+    profiles: Option<CentreProfiles>,
+    /// Ratio maps only: where the compared region starts in A and B.
+    offsets: Option<[[usize; 2]; 2]>,
+    scale: Option<ColourScale>,
+    /// The last drawing's pixels, reused so that panning allocates nothing.
+    pixels: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct Colours {
+    low: f64,
+    high: f64,
+    #[serde(rename = "referenceValue")]
+    reference_value: f64,
+}
+
+impl MapView {
+    fn scaled(&self) -> ScaledMap<'_> {
+        ScaledMap {
+            values: &self.values,
+            size: self.size,
+            log2_scale: self.log2_scale,
+        }
+    }
 }
 
 #[wasm_bindgen]
-impl Rendered {
-    /// RGBA bytes, row-major, ready for `ImageData` (a copy).
-    pub fn rgba(&self) -> js_sys::Uint8Array {
-        js_sys::Uint8Array::from(self.inner.rgba.as_slice())
-    }
-    /// Relative value at the bottom of the colour bar.
+impl MapView {
     #[wasm_bindgen(getter)]
-    pub fn low(&self) -> f64 {
-        self.inner.low
+    pub fn height(&self) -> usize {
+        self.size[0]
     }
-    /// Relative value at the top of the colour bar.
-    #[wasm_bindgen(getter)]
-    pub fn high(&self) -> f64 {
-        self.inner.high
-    }
-    /// What the values were divided by (the maximum, the centre, or 1).
-    #[wasm_bindgen(getter, js_name = referenceValue)]
-    pub fn reference_value(&self) -> f64 {
-        self.inner.reference_value
-    }
-}
 
-/// Colours a row-major map: options `{colormap: viridis|cividis|magma, reference:
-/// max|centre|none, scale: linear|log}`, each optional.
-#[wasm_bindgen(js_name = renderMap)]
-pub fn render_map(
-    values: &[f64],
-    height: usize,
-    width: usize,
-    options: JsValue,
-) -> Result<Rendered, JsValue> {
-    let inner =
-        render::render(values, height, width, render_options(options)?).map_err(js_error)?;
-    Ok(Rendered { inner })
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> usize {
+        self.size[1]
+    }
+
+    /// Raw count = value · 2^log2Scale.
+    #[wasm_bindgen(getter, js_name = log2Scale)]
+    pub fn log2_scale(&self) -> i32 {
+        self.log2_scale
+    }
+
+    /// `{height, width, centre, min, max, corner_to_centre, left_to_right, top_to_bottom,
+    /// log2_scale}` (stored values), or null for a ratio map.
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.summary)
+    }
+
+    /// `{row, column, rows, columns}`: the centre row and column (stored values) and which
+    /// rows and columns they average; null for a ratio map.
+    pub fn profiles(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.profiles)
+    }
+
+    /// Ratio maps: `{a: [top, left], b: [top, left]}`, where the compared region starts in
+    /// each; null for a count map.
+    pub fn offsets(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Offsets {
+            a: [usize; 2],
+            b: [usize; 2],
+        }
+        to_js(&self.offsets.map(|[a, b]| Offsets { a, b }))
+    }
+
+    /// `[low, high]`: the relative values this map alone would span under `display`
+    /// (`{colormap, reference, scale}`), for a range shared between maps.
+    #[wasm_bindgen(js_name = relativeRange)]
+    pub fn relative_range(&self, display: JsValue) -> Result<Vec<f64>, JsValue> {
+        let display: RenderOptions = from_js(display, "display options")?;
+        let (_, range) =
+            ColourScale::relative_range(&self.values, self.size, display).map_err(js_error)?;
+        Ok(range.to_vec())
+    }
+
+    /// Chooses the colours: a count map by `display` over its own range or `range` (relative
+    /// `[low, high]`); a ratio map always on the diverging map, log-scaled around 1.
+    /// Returns `{low, high, referenceValue}` for the colour bar.
+    pub fn colour(
+        &mut self,
+        display: JsValue,
+        range: Option<Vec<f64>>,
+    ) -> Result<JsValue, JsValue> {
+        let display: RenderOptions = from_js(display, "display options")?;
+        let range = match range.as_deref() {
+            None => None,
+            Some(&[low, high]) => Some([low, high]),
+            Some(_) => return Err(request_error("a colour range is [low, high]")),
+        };
+        let scale = if self.offsets.is_some() {
+            ColourScale::diverging(&self.values, self.size)
+        } else {
+            ColourScale::sequential(&self.values, self.size, display, range)
+        }
+        .map_err(js_error)?;
+        let colours = Colours {
+            low: scale.low,
+            high: scale.high,
+            reference_value: scale.reference_value,
+        };
+        self.scale = Some(scale);
+        to_js(&colours)
+    }
+
+    /// Draws what `viewport` (`{width, height, zoom, offset: [y, x]}`, device pixels; see
+    /// `render::Viewport`) shows of the map into the canvas of `context`, resizing the canvas
+    /// to the viewport.
+    pub fn draw(
+        &mut self,
+        context: &OffscreenCanvasRenderingContext2d,
+        viewport: JsValue,
+    ) -> Result<(), JsValue> {
+        let viewport: Viewport = from_js(viewport, "viewport")?;
+        let scale = self
+            .scale
+            .as_ref()
+            .ok_or_else(|| request_error("choose the map's colours before drawing it"))?;
+        render::draw(&self.values, self.size, scale, &viewport, &mut self.pixels)
+            .map_err(js_error)?;
+        let canvas = context.canvas();
+        let (width, height) = (viewport.width as u32, viewport.height as u32);
+        if canvas.width() != width {
+            canvas.set_width(width);
+        }
+        if canvas.height() != height {
+            canvas.set_height(height);
+        }
+        let image =
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&self.pixels), width, height)?;
+        context.put_image_data(&image, 0.0, 0.0)
+    }
+
+    /// The stored value at (`row`, `column`), or undefined outside the map.
+    pub fn value(&self, row: usize, column: usize) -> Option<f64> {
+        (row < self.size[0] && column < self.size[1])
+            .then(|| self.values[row * self.size[1] + column])
+    }
+
+    /// Every stored value, row-major (a copy; for exports and tests, not for drawing).
+    pub fn values(&self) -> js_sys::Float64Array {
+        js_sys::Float64Array::from(self.values.as_slice())
+    }
+
+    /// A ÷ B of raw counts over the centre-aligned common region.
+    pub fn ratio(a: &MapView, b: &MapView) -> Result<MapView, JsValue> {
+        let ratio = render::centred_ratio(a.scaled(), b.scaled()).map_err(js_error)?;
+        Ok(MapView {
+            values: ratio.values,
+            size: ratio.size,
+            log2_scale: 0,
+            summary: None,
+            profiles: None,
+            offsets: Some(ratio.offsets),
+            scale: None,
+            pixels: Vec::new(),
+        })
+    }
 }
 
 /// A vertical colour bar, `length` RGBA pixels, top (high) first.
-#[wasm_bindgen(js_name = colorbar)]
+#[wasm_bindgen]
 pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsValue> {
     let colormap: Colormap = from_js(JsValue::from_str(colormap), "colormap")?;
-    Ok(render::colorbar(colormap, length))
-}
-
-/// `a / b` element by element (NaN where `b` is 0).
-#[wasm_bindgen(js_name = ratioMap)]
-pub fn ratio_map(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsValue> {
-    render::ratio(a, b).map_err(js_error)
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DiagnoseRequest {
-    arch: String,
-    height: usize,
-    width: usize,
-    /// "torch" (default) or "tf".
-    #[serde(default)]
-    framework: Framework,
-    /// Inclusive range searched for even input sizes; default 16 to 2048.
-    #[serde(default)]
-    search: Option<[usize; 2]>,
-    /// A padding mode for every convolution, or absent/null for the network's own.
-    #[serde(default)]
-    mode: Option<String>,
-}
-
-/// The uneven-padding doctor: `{arch, height, width, framework?, search?, mode?}` →
-/// `{framework, mode, report, sizes, alternatives, depth_profile}` (see `analysis::doctor`).
-#[wasm_bindgen]
-pub fn diagnose(request: JsValue) -> Result<JsValue, JsValue> {
-    let request: DiagnoseRequest = from_js(request, "diagnose request")?;
-    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
-    let options = DoctorOptions {
-        framework: request.framework,
-        mode,
-        search: request.search.unwrap_or([16, 2048]),
-    };
-    let diagnosis =
-        doctor::diagnose(&network, [request.height, request.width], options).map_err(js_error)?;
-    to_js(&diagnosis)
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MarginalizationRequest {
-    arch: String,
-    size: usize,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    threshold: Option<f64>,
-}
-
-/// One point of a marginalization sweep, `{arch, size, mode?, threshold?}` → `{size,
-/// threshold, share, band, band_max, band_relative, error}`; a size the network cannot run at
-/// gives `error` rather than throwing, so a sweep goes on past it. The page's worker calls
-/// this once per size, so it can report progress and stop between sizes.
-#[wasm_bindgen(js_name = marginalizationAt)]
-pub fn marginalization_at(request: JsValue) -> Result<JsValue, JsValue> {
-    let request: MarginalizationRequest = from_js(request, "marginalization request")?;
-    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
-    let threshold = check_threshold(request.threshold)?;
-    to_js(&marginalization::sweep_point(
-        &network,
-        request.size,
-        mode,
-        threshold,
+    Ok(render::colorbar(
+        colormap,
+        length.min(render::MAX_CANVAS_SIDE),
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MapMarginalizationRequest {
-    arch: String,
-    height: usize,
-    width: usize,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    depth: Option<usize>,
-    #[serde(default)]
-    threshold: Option<f64>,
-}
-
-/// Marginalization of one map, any shape and depth: `{arch, height, width, mode?, depth?,
-/// threshold?}` → `{threshold, share, band, band_max, band_relative}`; throws for a map the
-/// network cannot compute.
-#[wasm_bindgen(js_name = marginalizationOfMap)]
-pub fn marginalization_of_map(request: JsValue) -> Result<JsValue, JsValue> {
-    let request: MapMarginalizationRequest = from_js(request, "marginalization request")?;
-    let (network, mode) = network_and_mode(&request.arch, request.mode)?;
-    let threshold = check_threshold(request.threshold)?;
-    let result = marginalization::of_map(
-        &network,
-        [request.height, request.width],
-        mode,
-        request.depth,
-        threshold,
-    )
-    .map_err(js_error)?;
-    to_js(&result)
 }
 
 /// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,
@@ -376,4 +503,23 @@ pub fn explain(config: JsValue) -> Result<JsValue, JsValue> {
 pub fn explain_pixel(config: JsValue, row: usize, column: usize) -> Result<JsValue, JsValue> {
     let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
     to_js(&explainer::explain_pixel(&config, [row, column]).map_err(js_error)?)
+}
+
+/// For a configuration the explainer cannot draw, `{config, problem}`: the nearest one it
+/// can and why (`problem` as in `Network.nearestValid`); null when it can be drawn.
+#[wasm_bindgen(js_name = explainNearestValid)]
+pub fn explain_nearest_valid(config: JsValue) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Nearest {
+        config: explainer::ExplainerConfig,
+        problem: Problem,
+    }
+    let config: explainer::ExplainerConfig = from_js(config, "explainer configuration")?;
+    match explainer::nearest_valid(&config).map_err(js_error)? {
+        None => Ok(JsValue::NULL),
+        Some((config, problem)) => to_js(&Nearest {
+            config,
+            problem: problem.into(),
+        }),
+    }
 }

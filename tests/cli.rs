@@ -252,7 +252,14 @@ fn sweep_writes_csv_and_json() {
     let csv = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("size,share,"));
+    assert!(lines[0].ends_with(",period_height,period_width,interior_log2,error"));
     assert_eq!(lines.len(), 4);
+    // vgg19's five stride-2 poolings: the map is averaged over 32×32, and compared with
+    // U∞ = 9^16 (log2 = 16·log2 9 ≈ 50.72).
+    let fields: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(&fields[8..10], ["32", "32"], "{}", lines[2]);
+    assert!((fields[10].parse::<f64>().unwrap() - 16.0 * 9f64.log2()).abs() < 1e-9);
+    assert!(lines[1].starts_with("16,,,,,,,,,,,\""), "{}", lines[1]);
     // vgg19 cannot run at 16 px: the row carries the error instead of numbers.
     assert!(
         lines[1].starts_with("16,,") && lines[1].contains("features"),
@@ -265,6 +272,7 @@ fn sweep_writes_csv_and_json() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
     assert!(json[0]["share"].as_f64().unwrap() > 0.0);
+    assert_eq!(json[0]["period"], serde_json::json!([32, 32]));
     for bad in [
         &["--sizes", "80:16"][..],
         &["--sizes", "16:80", "--threshold", "2"][..],

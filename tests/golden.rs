@@ -1,4 +1,4 @@
-//! Utilization maps against PyTorch autograd (DESIGN 2.3, 4): `tools/golden.py maps` builds
+//! Utilization maps against PyTorch autograd (definitions.md §3): `tools/golden.py maps` builds
 //! each torchvision net as the one-channel all-ones float64 network and stores the input
 //! gradient of `y.sum()` in `tests/golden/<net>_<h>x<w>_<mode>.npy.gz`. No Python runs here.
 
@@ -167,7 +167,7 @@ fn every_golden_map_is_checked() {
     }
 }
 
-/// The DESIGN 2.3 facts, straight from the autograd maps.
+/// The definitions.md §3 facts, straight from the autograd maps.
 #[test]
 fn golden_maps_show_the_paper_effects() {
     let (_, vgg) = load(&file_name("vgg19", 512, 512, "zeros"));

@@ -4,7 +4,7 @@
     /opt/torchenv/bin/python tools/bench_torch.py [--runs 7] [--threads 1]
 
 The baseline for padlens' own benchmarks: the same maps as tests/golden (the one-channel
-float64 all-ones network of DESIGN 2.3, built by tools/golden.py from torchvision's
+float64 all-ones network of definitions.md §3, built by tools/golden.py from torchvision's
 definitions), timed as forward + `y.sum().backward()` only (building the net is not timed).
 One warm-up run, then `--runs` timed runs; prints a table and a JSON object (median and
 minimum in milliseconds, plus the machine) to record in BENCHMARKS.md.

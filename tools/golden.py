@@ -12,15 +12,15 @@ run (forward hooks), followed by the modules that do not run in eval mode with n
 GoogLeNet's auxiliary classifiers). tests/zoo_shapes.rs
 holds padlens' zoo to it.
 
-`maps`: utilization maps (DESIGN.md 2.3) by autograd. The torchvision model itself is
-turned into the ONE-channel float64 network of DESIGN 2.3 by swapping its modules, so its
+`maps`: utilization maps (definitions.md §3) by autograd. The torchvision model itself is
+turned into the ONE-channel float64 network of definitions.md §3 by swapping its modules, so its
 own forward code (residual additions, concatenations, ceil-mode pools) is what runs:
 
 * every Conv2d becomes: sum over input channels, then a 1-in 1-out Conv2d with the same
   kernel, stride, padding and dilation, all weights 1, no bias, and `padding_mode` replaced
   by the requested mode. Summing the channels first is what a conv with all-one weights
   does to a concatenation, so concatenating blocks (Inception, DenseNet) add their
-  branches, as DESIGN 2.3 says; a residual `out += identity` adds them anyway;
+  branches, as definitions.md §3 says; a residual `out += identity` adds them anyway;
 * every MaxPool2d / AvgPool2d becomes a sum over its window with its own zero padding:
   `F.avg_pool2d(x, k, s, p, ceil_mode, count_include_pad=True, divisor_override=1)`
   (max-pooling's -inf padding never wins, so it reads nothing, like zeros in a sum);
@@ -74,7 +74,7 @@ ZOO = [
 
 SHAPE_SIZES = [(224, 224), (225, 225), (97, 131)]
 
-# PyTorch's Conv2d padding modes (DESIGN 2.2 names them the same).
+# PyTorch's Conv2d padding modes (definitions.md §2 names them the same).
 MODES = ["zeros", "reflect", "replicate", "circular"]
 
 # (net, height, width, modes): the maps tests/golden.rs checks.
@@ -255,7 +255,7 @@ def one_channel_net(name, mode):
 @contextlib.contextmanager
 def functional_relu_is_identity():
     """Some forwards call `F.relu` rather than a module (GoogLeNet's BasicConv2d): make it
-    the identity too while the one-channel net runs (DESIGN 2.3)."""
+    the identity too while the one-channel net runs (definitions.md §3)."""
     saved = F.relu
     F.relu = lambda x, inplace=False: x
     try:
@@ -294,7 +294,7 @@ def cmd_maps(_args):
         for mode in modes:
             values = utilization(one_channel_net(name, mode), height, width)
             if name == "vgg19" and mode == "zeros":
-                # DESIGN 2.3: the centre of VGG-19 is 9^16.
+                # definitions.md §3: the centre of VGG-19 is 9^16.
                 assert values[height // 2, width // 2] == 9.0**16, values[height // 2, width // 2]
             # Every pixel of these nets is read, except where a layer drops real input (the
             # map is 0 there); an all-zero map means something (a ReLU at 0) cut the graph.

@@ -1,5 +1,5 @@
 //! One layer along one axis as a sparse matrix: which input pixel each output window's taps
-//! read, and with what weight. A 2-D layer is the product of its two axes (DESIGN 2.2), so
+//! read, and with what weight. A 2-D layer is the product of its two axes (definitions.md §2), so
 //! the whole utilization computation is built from these.
 
 use crate::geometry::AxisResolution;

@@ -45,9 +45,28 @@ impl std::fmt::Display for SizeRule {
     }
 }
 
+/// Which kind of change an [`Alternative`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlternativeKind {
+    /// Pad (or resize) the input up to the nearest even size.
+    PadInput,
+    /// Crop (or resize) the input down to the nearest even size.
+    CropInput,
+    /// TF/Keras `padding="same"`: an odd total's extra pixel after.
+    TfSame,
+    /// ONNX `SAME_LOWER`: an odd total's extra pixel before.
+    SameLower,
+    /// Strided layers made stride 1, each followed by an s×s/s average pool.
+    RigidPooling,
+    /// New padding amounts for the offending layers.
+    LayerPadding,
+}
+
 /// One way to remove the unevenness, with the report re-run on it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Alternative {
+    pub kind: AlternativeKind,
     pub title: String,
     pub detail: String,
     pub input: Size,
@@ -111,7 +130,7 @@ pub fn diagnose(network: &Network, input: Size, options: DoctorOptions) -> Resul
     }
     let network = to_framework(network, options.framework);
     let mode = options.mode;
-    let plan = network.plan(input, mode, None)?;
+    let plan = network.plan_explained(input, mode, None)?;
     let report = report(&plan);
     let sizes = [0, 1].map(|axis| size_advice(&network, input, axis, options.search, mode));
     let alternatives = alternatives(&network, input, &report, &sizes, &options);
@@ -196,33 +215,37 @@ fn alternatives(
 ) -> Vec<Alternative> {
     let mode = options.mode;
     let mut out = Vec::new();
-    let mut try_it = |title: String, detail: String, net: &Network, size: Size| {
-        let (uneven, dropping, error) = match net.plan(size, mode, None) {
-            Ok(plan) => {
-                let r = report(&plan);
-                (r.uneven, r.dropping, None)
-            }
-            Err(e) => ([0, 0], [0, 0], Some(e.to_string())),
+    // Every alternative runs with the padding mode the user chose, as the map does: under
+    // `full` or `valid` the amounts, and so the map's asymmetry, differ from the network's own.
+    let mut try_it =
+        |kind: AlternativeKind, title: String, detail: String, net: &Network, size: Size| {
+            let (uneven, dropping, error) = match net.plan(size, mode, None) {
+                Ok(plan) => {
+                    let r = report(&plan);
+                    (r.uneven, r.dropping, None)
+                }
+                Err(e) => ([0, 0], [0, 0], Some(e.to_string())),
+            };
+            let summary = error
+                .is_none()
+                .then(|| {
+                    utilization(net, size, mode, None)
+                        .ok()
+                        .map(|m| Summary::of(&m))
+                })
+                .flatten();
+            out.push(Alternative {
+                kind,
+                title,
+                detail,
+                input: size,
+                uneven,
+                dropping,
+                left_to_right: summary.as_ref().map(|s| s.left_to_right),
+                top_to_bottom: summary.as_ref().map(|s| s.top_to_bottom),
+                error,
+            });
         };
-        let summary = error
-            .is_none()
-            .then(|| {
-                utilization(net, size, None, None)
-                    .ok()
-                    .map(|m| Summary::of(&m))
-            })
-            .flatten();
-        out.push(Alternative {
-            title,
-            detail,
-            input: size,
-            uneven,
-            dropping,
-            left_to_right: summary.as_ref().map(|s| s.left_to_right),
-            top_to_bottom: summary.as_ref().map(|s| s.top_to_bottom),
-            error,
-        });
-    };
 
     // Resize or pad the input to the nearest clean size.
     let above = [0, 1].map(|a| sizes[a].above.filter(|_| !sizes[a].current_is_clean));
@@ -230,6 +253,7 @@ fn alternatives(
         let size = [0, 1].map(|a| above[a].unwrap_or(input[a]));
         let pad = [size[0] - input[0], size[1] - input[1]];
         try_it(
+            AlternativeKind::PadInput,
             format!("Input {}×{}", size[0], size[1]),
             format!(
                 "pad the input by {} px at the bottom and {} px at the right (or resize it)",
@@ -243,6 +267,7 @@ fn alternatives(
     if below.iter().any(Option::is_some) {
         let size = [0, 1].map(|a| below[a].unwrap_or(input[a]));
         try_it(
+            AlternativeKind::CropInput,
             format!("Input {}×{}", size[0], size[1]),
             format!(
                 "crop {} px of rows and {} px of columns (or resize)",
@@ -257,6 +282,7 @@ fn alternatives(
     // The other conventions for where an odd padding total goes.
     match options.framework {
         Framework::Torch => try_it(
+            AlternativeKind::TfSame,
             "TF/Keras SAME".into(),
             "padding=\"same\" wherever the layer pads: an odd total puts the extra pixel after"
                 .into(),
@@ -266,6 +292,7 @@ fn alternatives(
         Framework::Tf => {}
     }
     try_it(
+        AlternativeKind::SameLower,
         "ONNX SAME_LOWER".into(),
         "auto_pad=SAME_LOWER wherever the layer pads: an odd total puts the extra pixel before"
             .into(),
@@ -277,6 +304,7 @@ fn alternatives(
     let (rigid, changed) = rigid_pooling(network);
     if !changed.is_empty() {
         try_it(
+            AlternativeKind::RigidPooling,
             "Rigid pooling".into(),
             format!(
                 "make {} strided layer(s) stride 1 and follow each by an s×s/s average pool: {}",
@@ -313,6 +341,7 @@ fn alternatives(
     }
     if !fixes.is_empty() {
         try_it(
+            AlternativeKind::LayerPadding,
             "Change padding amounts".into(),
             format!("(before, after) per layer and axis: {}", fixes.join("; ")),
             &fixed,
@@ -397,7 +426,7 @@ mod tests {
         let rigid = d
             .alternatives
             .iter()
-            .find(|a| a.title == "Rigid pooling")
+            .find(|a| a.kind == AlternativeKind::RigidPooling)
             .unwrap();
         assert_eq!(
             (rigid.uneven, rigid.dropping),
@@ -454,16 +483,35 @@ mod tests {
         let mut o = options();
         o.framework = Framework::Tf;
         let d = diagnose(&zoo::build("resnet50").unwrap(), [224, 224], o).unwrap();
-        let ratio = |title: &str| {
-            d.alternatives
-                .iter()
-                .find(|a| a.title == title)
-                .and_then(|a| a.left_to_right)
-                .unwrap()
-        };
+        let same_lower = d
+            .alternatives
+            .iter()
+            .find(|a| a.kind == AlternativeKind::SameLower)
+            .and_then(|a| a.left_to_right)
+            .unwrap();
         // The TF net itself favours the bottom-right; SAME_LOWER flips it to the top-left.
         assert!(d.depth_profile.last().unwrap().left_to_right < 1.0);
-        assert!(ratio("ONNX SAME_LOWER") > 1.0);
+        assert!(same_lower > 1.0);
+    }
+
+    #[test]
+    fn alternatives_are_mapped_with_the_chosen_mode() {
+        // VGG-11 at 200 under FULL padding: the TF/Keras row once showed the map of the
+        // network's own padding (left ÷ right 1.731) instead of the full-mode map's.
+        let mut o = options();
+        o.mode = Some(crate::padding::PaddingMode::Full);
+        let net = zoo::build("vgg11").unwrap();
+        let d = diagnose(&net, [200, 200], o).unwrap();
+        let tf = d
+            .alternatives
+            .iter()
+            .find(|a| a.kind == AlternativeKind::TfSame)
+            .unwrap();
+        let tf_net = to_framework(&net, Framework::Tf);
+        let expected = Summary::of(&utilization(&tf_net, [200, 200], o.mode, None).unwrap());
+        assert_eq!(tf.left_to_right, Some(expected.left_to_right));
+        let own = Summary::of(&utilization(&tf_net, [200, 200], None, None).unwrap());
+        assert_ne!(tf.left_to_right, Some(own.left_to_right));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The step-through explainer: one small convolution layer (or two stacked), any padding mode,
 //! and for every input pixel the windows that read it and through which kernel cells. It is
 //! the paper site's hand-drawn widget, computed: the counts are the utilization map of the
-//! same net (DESIGN 2.3), and the tests hold the per-window list to it.
+//! same net (definitions.md §3), and the tests hold the per-window list to it.
 
 use super::utilization;
-use crate::error::{Error, Result};
+use crate::error::{AxisError, Error, Location, Result, SpecError, Subject};
 use crate::geometry::{AxisResolution, AxisWindow, PaddingSpec};
 use crate::net::{Layer, Network, Plan, Size, Step, WindowKind, WindowLayer};
 use crate::padding::PaddingMode;
@@ -53,6 +53,8 @@ pub struct PaddedCell {
 #[derive(Clone, Debug, Serialize)]
 pub struct LayerView {
     pub config: ExplainerLayer,
+    /// The widest padding the layer may ask for ([`max_padding`]), for the padding control.
+    pub max_padding: usize,
     pub axes: [AxisResolution; 2],
     pub input: Size,
     pub output: Size,
@@ -111,30 +113,107 @@ pub struct PixelExplanation {
 }
 
 fn check(config: &ExplainerConfig) -> Result<()> {
-    let bad = |what: &str, value: usize, lo: usize, hi: usize| -> Result<()> {
+    let check = |what: String, value: usize, [lo, hi]: [usize; 2], location: Location| {
         if (lo..=hi).contains(&value) {
             Ok(())
         } else {
-            Err(Error::Spec(format!(
-                "explainer: {what} must be {lo} to {hi}, got {value}"
-            )))
+            Err(Error::out_of_range(
+                what,
+                value as f64,
+                [lo as f64, hi as f64],
+                location,
+            ))
         }
     };
-    bad("height", config.height, 1, MAX_SIDE)?;
-    bad("width", config.width, 1, MAX_SIDE)?;
-    bad("the number of layers", config.layers.len(), 1, MAX_LAYERS)?;
-    for layer in &config.layers {
-        bad("kernel", layer.kernel, 1, MAX_KERNEL)?;
-        bad("stride", layer.stride, 1, MAX_STRIDE)?;
-        bad("dilation", layer.dilation, 1, MAX_DILATION)?;
-        bad(
-            "padding",
-            layer.padding,
-            0,
-            layer.dilation * (layer.kernel - 1),
-        )?;
+    for (axis, value) in [("height", config.height), ("width", config.width)] {
+        let location = Location::of(Subject::Size).with_field(axis);
+        check(format!("the {axis}"), value, [1, MAX_SIDE], location)?;
+    }
+    check(
+        "the number of layers".into(),
+        config.layers.len(),
+        [1, MAX_LAYERS],
+        Location::of(Subject::Layer).with_field("layers"),
+    )?;
+    for (i, layer) in config.layers.iter().enumerate() {
+        let limits = [
+            ("kernel", layer.kernel, [1, MAX_KERNEL]),
+            ("stride", layer.stride, [1, MAX_STRIDE]),
+            ("dilation", layer.dilation, [1, MAX_DILATION]),
+            ("padding", layer.padding, [0, max_padding(layer)]),
+        ];
+        for (field, value, range) in limits {
+            let location = Location::of(Subject::Layer)
+                .with_field(field)
+                .at_position(i);
+            check(format!("layer {}'s {field}", i + 1), value, range, location)?;
+        }
     }
     Ok(())
+}
+
+/// The widest padding a layer may ask for: one dilated kernel minus one (FULL's amount).
+/// Wider padding would only add windows that read nothing but padding.
+pub fn max_padding(layer: &ExplainerLayer) -> usize {
+    layer.dilation * layer.kernel.saturating_sub(1)
+}
+
+/// The nearest configuration the explainer can draw, and why `config` cannot be drawn;
+/// `None` when it can. Settings out of range are clamped into it; then, layer by layer,
+/// padding a mode cannot make from the input is narrowed and a kernel wider than its padded
+/// input is shrunk, one step at a time, so the view changes as little as it must.
+pub fn nearest_valid(config: &ExplainerConfig) -> Result<Option<(ExplainerConfig, Error)>> {
+    let first = match plan(config) {
+        Ok(_) => return Ok(None),
+        Err(error) => error,
+    };
+    let mut current = config.clone();
+    current.height = current.height.clamp(1, MAX_SIDE);
+    current.width = current.width.clamp(1, MAX_SIDE);
+    current.layers.truncate(MAX_LAYERS);
+    if current.layers.is_empty() {
+        current.layers.push(ExplainerLayer {
+            kernel: 3,
+            stride: 1,
+            dilation: 1,
+            padding: 1,
+            mode: PaddingMode::Zeros,
+        });
+    }
+    for layer in &mut current.layers {
+        layer.kernel = layer.kernel.clamp(1, MAX_KERNEL);
+        layer.stride = layer.stride.clamp(1, MAX_STRIDE);
+        layer.dilation = layer.dilation.clamp(1, MAX_DILATION);
+        layer.padding = layer.padding.min(max_padding(layer));
+    }
+    // Each step lowers a padding or a kernel by one: bounded by their sum over the layers.
+    let steps = MAX_LAYERS * (MAX_KERNEL + MAX_DILATION * MAX_KERNEL) + 1;
+    for _ in 0..steps {
+        let error = match plan(&current) {
+            Ok(_) => return Ok(Some((current, first))),
+            Err(error) => error,
+        };
+        let Error::Layer {
+            position: Some(index),
+            source,
+            ..
+        } = &error
+        else {
+            return Err(first);
+        };
+        let Some(layer) = current.layers.get_mut(*index) else {
+            return Err(first);
+        };
+        match source {
+            AxisError::PaddingTooWide { .. } if layer.padding > 0 => layer.padding -= 1,
+            AxisError::KernelLargerThanInput { .. } if layer.kernel > 1 => {
+                layer.kernel -= 1;
+                layer.padding = layer.padding.min(max_padding(layer));
+            }
+            _ => return Err(first),
+        }
+    }
+    Err(first)
 }
 
 fn network(config: &ExplainerConfig) -> Network {
@@ -167,10 +246,11 @@ fn window_axes(step: &Step) -> Result<([AxisResolution; 2], PaddingMode)> {
     match step {
         Step::Window { axes, mode, .. } => Ok((*axes, *mode)),
         // `network` builds convolutions only, so this is never reached.
-        other => Err(Error::Spec(format!(
-            "explainer: `{}` is not a convolution",
-            other.name()
-        ))),
+        other => Err(Error::Spec(SpecError {
+            path: other.name().to_owned(),
+            field: None,
+            message: "the explainer takes convolutions only".into(),
+        })),
     }
 }
 
@@ -220,6 +300,7 @@ pub fn explain(config: &ExplainerConfig) -> Result<Explanation> {
         }
         layers.push(LayerView {
             config: layer,
+            max_padding: max_padding(&layer),
             axes,
             input: [axes[0].input, axes[1].input],
             output: [axes[0].output, axes[1].output],
@@ -260,11 +341,18 @@ fn downstream(plan: &Plan) -> Result<Option<ndarray::Array2<f64>>> {
 /// much each contributes to the pixel's count.
 pub fn explain_pixel(config: &ExplainerConfig, pixel: [usize; 2]) -> Result<PixelExplanation> {
     let plan = plan(config)?;
-    if pixel[0] >= config.height || pixel[1] >= config.width {
-        return Err(Error::Spec(format!(
-            "explainer: pixel ({}, {}) is outside the {}×{} input",
-            pixel[0], pixel[1], config.height, config.width
-        )));
+    for (axis, (value, side)) in ["row", "column"]
+        .into_iter()
+        .zip(pixel.into_iter().zip([config.height, config.width]))
+    {
+        if value >= side {
+            return Err(Error::out_of_range(
+                format!("the pixel's {axis}"),
+                value as f64,
+                [0.0, (side - 1) as f64],
+                Location::of(Subject::Request).with_field("pixel"),
+            ));
+        }
     }
     let (axes, mode) = window_axes(&plan.steps[0])?;
     let downstream = downstream(&plan)?;
@@ -336,6 +424,56 @@ fn partial_weight(axes: &[AxisResolution; 2], mode: PaddingMode, output: [usize;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_bad_link_lands_on_the_nearest_drawable_layer() {
+        // 2×2 with reflect padding 2: reflect needs more input than padding, so padding 1.
+        let config = ExplainerConfig {
+            height: 2,
+            width: 2,
+            layers: vec![ExplainerLayer {
+                kernel: 3,
+                stride: 1,
+                dilation: 1,
+                padding: 2,
+                mode: PaddingMode::Reflect,
+            }],
+        };
+        let (fixed, why) = nearest_valid(&config).unwrap().unwrap();
+        assert_eq!(fixed.layers[0].padding, 1);
+        let location = why.location();
+        assert_eq!(
+            (
+                location.subject,
+                location.position,
+                location.field.as_deref()
+            ),
+            (Subject::Padding, Some(0), Some("padding"))
+        );
+        // Out of range: clamped, and the error says which layer and field.
+        let mut wide = config.clone();
+        wide.layers[0].mode = PaddingMode::Zeros;
+        wide.layers.push(ExplainerLayer {
+            kernel: 9,
+            ..wide.layers[0]
+        });
+        let (fixed, why) = nearest_valid(&wide).unwrap().unwrap();
+        assert_eq!(
+            fixed.layers[1].kernel,
+            MAX_KERNEL.min(fixed.layers[1].kernel)
+        );
+        assert!(explain(&fixed).is_ok());
+        let location = why.location();
+        assert_eq!(
+            (
+                location.subject,
+                location.position,
+                location.field.as_deref()
+            ),
+            (Subject::Layer, Some(1), Some("kernel"))
+        );
+        assert!(nearest_valid(&fixed).unwrap().is_none());
+    }
 
     fn one(kernel: usize, dilation: usize, padding: usize, mode: PaddingMode) -> ExplainerConfig {
         ExplainerConfig {

@@ -1,5 +1,5 @@
 //! The plain reference for utilization maps: every output position, every kernel tap, in two
-//! dimensions at once, exactly as DESIGN 2.3 words it. Slow (`O(outputs · k²)` per layer) and
+//! dimensions at once, exactly as definitions.md §3 words it. Slow (`O(outputs · k²)` per layer) and
 //! kept only to hold the fast separable path to it in property tests and benchmarks.
 
 use crate::geometry::AxisResolution;

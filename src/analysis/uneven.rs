@@ -1,4 +1,4 @@
-//! The uneven-padding report (DESIGN 2.1): for every layer that pads or down-samples, how
+//! The uneven-padding report (definitions.md §1): for every layer that pads or down-samples, how
 //! much padding its windows read on each side and whether it drops real input.
 
 use crate::geometry::AxisResolution;
@@ -304,7 +304,7 @@ mod tests {
                     let layer = reported.next().unwrap();
                     let v = layer.verdicts[0];
                     // A window can skip padded positions (stride > kernel), so compare the
-                    // extent read, which is what "consumed" means (DESIGN 2.1).
+                    // extent read, which is what "consumed" means (definitions.md §1).
                     prop_assert_eq!(layer.axes[0].consumed_after, after);
                     prop_assert_eq!(v.drops, dropped);
                     prop_assert_eq!(v.even, pb == after && dropped == 0, "before extent {} pb {}", before, pb);

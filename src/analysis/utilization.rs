@@ -1,9 +1,9 @@
-//! Utilization ("foveation") maps, DESIGN 2.3: how many ways each input pixel reaches the
+//! Utilization ("foveation") maps, definitions.md §3: how many ways each input pixel reaches the
 //! last feature map. It is the gradient of the sum of the last map with every weight 1, one
 //! channel, normalization and activations as identity and pooling as a sum, so it is computed
 //! as that backward pass: start from ones on the output and push back through each layer.
 //!
-//! Each window layer is separable (its two axes are independent, DESIGN 2.2), so the pass
+//! Each window layer is separable (its two axes are independent, definitions.md §2), so the pass
 //! through it is two sparse matrix products, `Gᵢₙ = A_hᵀ · G · A_w`, done as row updates
 //! (`axpy`, SIMD on wasm). [`super::reference`] does the same in the plain 2-D way, and the
 //! property tests hold this path to it.
@@ -68,7 +68,7 @@ pub fn utilization(
     mode: ModeOverride,
     depth: Option<usize>,
 ) -> Result<UtilizationMap> {
-    let plan = network.plan(input, mode, depth)?;
+    let plan = network.plan_explained(input, mode, depth)?;
     utilization_of_plan(&plan)
 }
 
@@ -88,17 +88,30 @@ fn utilization_with_rank_limit(plan: &Plan, max_rank: fn(Size) -> usize) -> Resu
 /// Refuses sizes whose buffers would not fit, before allocating any of them.
 pub fn check_memory(plan: &Plan) -> Result<()> {
     let pixels = (plan.input[0] as u128) * (plan.input[1] as u128);
-    let buffers = 4 + 2 * plan.nesting as u128;
-    let needed_mib = pixels * 8 * buffers / (1 << 20);
+    let needed_mib = pixels * bytes_per_pixel(plan.nesting) as u128 / (1 << 20);
     if needed_mib > MEMORY_LIMIT_MIB as u128 {
         return Err(Error::TooMuchMemory {
             height: plan.input[0],
             width: plan.input[1],
             needed_mib: needed_mib.min(usize::MAX as u128) as usize,
             limit_mib: MEMORY_LIMIT_MIB,
+            max_side: largest_square(plan.nesting),
         });
     }
     Ok(())
+}
+
+/// Bytes the backward pass holds per input pixel: four f64 buffers, and two more per level
+/// of block nesting.
+fn bytes_per_pixel(nesting: usize) -> usize {
+    8 * (4 + 2 * nesting)
+}
+
+/// The largest square input whose map fits [`MEMORY_LIMIT_MIB`] for a network whose blocks
+/// nest `nesting` deep (a plan's `nesting` does not depend on the size).
+pub fn largest_square(nesting: usize) -> usize {
+    let pixels = (MEMORY_LIMIT_MIB << 20) / bytes_per_pixel(nesting);
+    pixels.isqrt()
 }
 
 /// `rows ⊗ cols · 2^log2_scale`: one rank-1 term of a gradient.

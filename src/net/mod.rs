@@ -1,6 +1,6 @@
 //! The layer graph: sequential layers, residual additions and concatenations of convolutions
 //! and poolings. Only the spatial structure matters here; channels and weights do not (every
-//! layer is taken with one channel, DESIGN 2.3).
+//! layer is taken with one channel, definitions.md §3).
 //!
 //! A [`Network`] is resolved at an input size into a [`Plan`]: every window's per-axis
 //! [`AxisResolution`], every block's branch outputs checked to agree.
@@ -181,15 +181,6 @@ pub struct Plan {
     pub nesting: usize,
 }
 
-/// A zoo architecture by name, or a network spec's JSON text (anything starting with `{`).
-pub fn load(arch_or_spec: &str) -> Result<Network> {
-    if arch_or_spec.trim_start().starts_with('{') {
-        spec::parse_network(arch_or_spec)
-    } else {
-        zoo::build(arch_or_spec.trim())
-    }
-}
-
 /// Which padding to use: the net's own, or one mode for every convolution.
 pub type ModeOverride = Option<PaddingMode>;
 
@@ -219,13 +210,101 @@ impl Network {
                 reason: "both sides must be at least 1 pixel".into(),
             });
         }
-        let (steps, output, nesting) = plan_sequence(&self.layers[..depth], input, mode)?;
+        let mut size = input;
+        let mut nesting = 0;
+        let mut steps = Vec::with_capacity(depth);
+        for (index, layer) in self.layers[..depth].iter().enumerate() {
+            let (step, inner) =
+                plan_layer(layer, size, mode).map_err(|e| e.in_top_level_layer(index))?;
+            size = step.output();
+            nesting = nesting.max(inner);
+            steps.push(step);
+        }
+        let output = size;
         Ok(Plan {
             network: self.name.clone(),
             input,
             output,
             steps,
             nesting,
+        })
+    }
+}
+
+impl Network {
+    /// How deeply blocks nest (0 for a plain sequence), as a plan at any size has it.
+    pub fn nesting(&self) -> usize {
+        fn depth(layers: &[Layer]) -> usize {
+            layers
+                .iter()
+                .map(|layer| match layer {
+                    Layer::Block { branches, .. } => {
+                        1 + branches.iter().map(|b| depth(&b.layers)).max().unwrap_or(0)
+                    }
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        depth(&self.layers)
+    }
+}
+
+/// The largest side [`Network::minimum_input`] looks at: far beyond any zoo net's minimum
+/// (AlexNet's 63), and cheap to scan (a plan of ResNet-152 takes microseconds).
+const MINIMUM_SEARCH_LIMIT: usize = 4096;
+
+impl Network {
+    /// The smallest input this network can take with this padding and depth: per axis, the
+    /// smallest length at which every layer fits, the other axis held at a length that
+    /// works. `None` when no square input up to 4096 works (a network that cannot run at
+    /// any size, e.g. branches that never agree).
+    ///
+    /// Scanned, not bisected: a size that works need not make every larger one work (VALID
+    /// can put branches out of step at some sizes only).
+    pub fn minimum_input(&self, mode: ModeOverride, depth: Option<usize>) -> Option<Size> {
+        let works = |size: Size| self.plan(size, mode, depth).is_ok();
+        let square = (1..=MINIMUM_SEARCH_LIMIT).find(|&n| works([n, n]))?;
+        // Layers are separable: with the other axis at a length that works, only this
+        // axis decides.
+        let height = (1..=square).find(|&n| works([n, square]))?;
+        let width = (1..=square).find(|&n| works([square, n]))?;
+        Some([height, width])
+    }
+
+    /// As [`Network::plan`], but an input too small for the network also says the smallest
+    /// one that fits ([`Error::InputTooSmall`]). For what a user asks for; loops that try
+    /// many sizes call `plan`, which does not search.
+    pub fn plan_explained(
+        &self,
+        input: Size,
+        mode: ModeOverride,
+        depth: Option<usize>,
+    ) -> Result<Plan> {
+        self.plan(input, mode, depth).map_err(|error| {
+            let too_small = matches!(
+                &error,
+                Error::Layer {
+                    source: crate::error::AxisError::KernelLargerThanInput { .. }
+                        | crate::error::AxisError::PaddingTooWide { .. },
+                    ..
+                }
+            );
+            match self.minimum_input(mode, depth) {
+                Some([min_height, min_width])
+                    if too_small && (input[0] < min_height || input[1] < min_width) =>
+                {
+                    Error::InputTooSmall {
+                        network: self.name.clone(),
+                        height: input[0],
+                        width: input[1],
+                        min_height,
+                        min_width,
+                        source: Box::new(error),
+                    }
+                }
+                _ => error,
+            }
         })
     }
 }
@@ -297,6 +376,7 @@ fn plan_layer(layer: &Layer, input: Size, mode: ModeOverride) -> Result<(Step, u
                     Some(expected) if expected != out => {
                         return Err(Error::BranchMismatch {
                             block: name.clone(),
+                            position: None,
                             first_branch: first.name.clone(),
                             first_height: expected[0],
                             first_width: expected[1],
@@ -325,6 +405,7 @@ fn plan_layer(layer: &Layer, input: Size, mode: ModeOverride) -> Result<(Step, u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::zoo;
 
     fn basic_block(name: &str, stride: usize) -> Layer {
         let main = Branch {
@@ -362,6 +443,31 @@ mod tests {
             err.contains("layer2.0") && err.contains("2×2") && err.contains("5×5"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn too_small_inputs_say_the_smallest_that_works() {
+        let vgg = zoo::build("vgg19").unwrap();
+        assert_eq!(vgg.minimum_input(None, None), Some([32, 32]));
+        let err = vgg.plan_explained([7, 7], None, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`vgg19` needs an input of at least 32×32 pixels, got 7×7"),
+            "{err}"
+        );
+        assert_eq!(err.location().subject, crate::error::Subject::Size);
+        // Only the axis that is too short counts.
+        let err = vgg.plan_explained([64, 7], None, None).unwrap_err();
+        assert!(
+            matches!(err, Error::InputTooSmall { min_width: 32, .. }),
+            "{err}"
+        );
+        // A size that works, and an error that is not about size, pass through unchanged.
+        assert!(vgg.plan_explained([32, 32], None, None).is_ok());
+        let err = vgg.plan_explained([32, 32], None, Some(99)).unwrap_err();
+        assert!(matches!(err, Error::Depth { .. }));
+        // Fewer layers need less.
+        assert_eq!(vgg.minimum_input(None, Some(3)), Some([2, 2]));
     }
 
     #[test]

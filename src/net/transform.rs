@@ -17,6 +17,39 @@ pub enum Framework {
     Tf,
 }
 
+impl Framework {
+    pub const ALL: [Framework; 2] = [Framework::Torch, Framework::Tf];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::Torch => "torch",
+            Framework::Tf => "tf",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Framework::Torch => "PyTorch (explicit amounts)",
+            Framework::Tf => "TF/Keras SAME",
+        }
+    }
+
+    /// How the convention places padding, in plain words.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Framework::Torch => {
+                "PyTorch: each layer pads by its own amounts, the same on both sides \
+                 (torchvision’s definitions)."
+            }
+            Framework::Tf => {
+                "TF/Keras padding=\"same\": a layer pads just enough for ⌈n / stride⌉ \
+                 outputs, and an odd total puts the extra pixel after (bottom, right); \
+                 unpadded layers are \"valid\"."
+            }
+        }
+    }
+}
+
 impl std::str::FromStr for Framework {
     type Err = crate::Error;
     fn from_str(name: &str) -> crate::Result<Self> {

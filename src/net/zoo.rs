@@ -1,7 +1,7 @@
 //! Architectures whose spatial structure matches torchvision's exactly: the same layers in
 //! the same order, with the same kernel, stride, padding, dilation and ceil mode, and the
 //! same names (`features.0`, `layer1.0.conv2`, …) so a user can find them in their code.
-//! Channels are not modelled (DESIGN 2.3 takes every layer with one channel).
+//! Channels are not modelled (definitions.md §3 takes every layer with one channel).
 
 use super::{Branch, Combine, Layer, Network, WindowKind};
 use crate::error::{Error, Result};
@@ -80,6 +80,24 @@ pub const ZOO: &[ZooEntry] = &[
         build: alexnet,
     },
 ];
+
+impl ZooEntry {
+    /// The family the page groups the entry under, e.g. "ResNet".
+    pub fn family(&self) -> &'static str {
+        const FAMILIES: [(&str, &str); 6] = [
+            ("vgg", "VGG"),
+            ("resnet", "ResNet"),
+            ("mobilenet", "MobileNet"),
+            ("googlenet", "GoogLeNet"),
+            ("densenet", "DenseNet"),
+            ("alexnet", "AlexNet"),
+        ];
+        FAMILIES
+            .iter()
+            .find(|(prefix, _)| self.name.starts_with(prefix))
+            .map_or(self.name, |(_, family)| family)
+    }
+}
 
 /// Looks an architecture up by its torchvision name.
 pub fn build(name: &str) -> Result<Network> {
@@ -351,7 +369,7 @@ fn inception(name: &str) -> Layer {
 /// A dense layer computes `new_features` (1×1 `conv1`, then 3×3 pad-1 `conv2`) from the
 /// concatenation of everything before it in its block, and the block outputs the
 /// concatenation of its input and every layer's new features. At one channel per tensor
-/// (DESIGN 2.3) that is the same as each dense layer returning `cat(x, new_features(x))`, so
+/// (definitions.md §3) that is the same as each dense layer returning `cat(x, new_features(x))`, so
 /// each dense layer is a [`Combine::Concat`] block of the identity and its two convs. The
 /// final `norm5` and the classifier's functional global pool are not spatial and are left out.
 fn densenet(name: &str, block_config: [usize; 4]) -> Network {

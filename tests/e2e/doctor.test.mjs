@@ -29,7 +29,7 @@ function reportRows(page) {
 }
 
 // torchvision's ResNet-50 at 224: every down-sampling layer reads its padding unevenly, and
-// the 1×1 shortcuts of stride 2 drop the last row and column (DESIGN 1, claim 2).
+// the 1×1 shortcuts of stride 2 drop the last row and column (definitions.md §1).
 const RESNET50_224_FLAGGED = [
   'conv1', 'maxpool',
   'layer2.0.conv2', 'layer2.0.downsample.0',

@@ -1,17 +1,22 @@
-// The step-through explainer (explain.html): its pure model in node, then the page in
-// Chromium — it loads cleanly, a pixel can be chosen by pointer and keyboard, its windows add
-// up to the count the map shows, the paper's cases come out as they should, a configuration
-// the core refuses keeps the last view, and the URL reproduces a view.
+// The step-through explainer (explain.html): its pure model in node, against the core's real
+// catalogue, then the page in Chromium — it loads cleanly, a pixel can be chosen by pointer
+// and keyboard, its windows add up to the count the map shows, the paper's cases come out as
+// they should, a bad link draws the nearest view and says why where it is seen, a
+// configuration the core refuses keeps the last view, and the URL reproduces a view.
 
+import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, useBrowser, waitIdle } from './harness.mjs';
+import * as wasm from '../../www/pkg/padlens.js';
 import {
-  DEFAULT_STATE, decodeHash, encodeHash, layerOfError, paddingNote, pixelLabel, presetState, runningSums,
-} from '../../www/js/explainer/model.js';
-import { countText, inkFor } from '../../www/js/explainer/svg.js';
+  PRESETS, changesText, decodeHash, defaultState, encodeHash, paddingNote, pixelLabel, presetState, problemPlace, runningSums, stepProblem, toConfig,
+} from '../../www/js/explainer/shared/model.js';
+import { cellColours, countText, inkFor } from '../../www/js/explainer/client/svg.js';
 
-const MODES = ['zeros', 'valid', 'full', 'circular', 'reflect', 'symmetric', 'replicate', 'partial'];
+// The core itself, as the page loads it, for its catalogue and its verdicts.
+wasm.initSync({ module: fs.readFileSync(new URL('../../www/pkg/padlens_bg.wasm', import.meta.url)) });
+const catalog = wasm.catalog();
 
 // ---- the pure model ----
 
@@ -19,7 +24,7 @@ test('pixels are named a–z, then A–Z, then numbered', () => {
   assert.deepEqual([0, 25, 26, 51, 52, 99].map(pixelLabel), ['a', 'z', 'A', 'Z', '53', '100']);
 });
 
-test('a state survives the hash, and a bad hash falls back to what is allowed', () => {
+test('a state survives the hash; numbers out of range are kept for the core to judge', () => {
   const state = {
     height: 9,
     width: 5,
@@ -29,29 +34,92 @@ test('a state survives the hash, and a bad hash falls back to what is allowed', 
     ],
     pixel: [8, 4],
     step: 3,
-    colormap: 'cividis',
+    colormap: catalog.colormaps.at(-1),
   };
-  assert.deepEqual(decodeHash(`#${encodeHash(state)}`, MODES), state);
-  assert.deepEqual(decodeHash('', MODES), { ...DEFAULT_STATE, layers: [...DEFAULT_STATE.layers], pixel: [0, 0] });
-  // Out of range: clamped to the core's limits; padding to the dilated kernel minus one;
-  // the pixel into the image; an unknown mode to the default.
-  const odd = decodeHash('h=40&w=0&k=9&s=7&d=0&p=99&mode=mirror&px=50,50&step=0&cmap=jet', MODES);
-  assert.deepEqual([odd.height, odd.width], [16, 1]);
-  assert.deepEqual(odd.layers, [{ kernel: 7, stride: 3, dilation: 1, padding: 6, mode: 'zeros' }]);
-  assert.deepEqual([odd.pixel, odd.step, odd.colormap], [[15, 0], 1, 'viridis']);
+  assert.deepEqual(decodeHash(`#${encodeHash(state)}`, catalog), { state, problems: [] });
+  assert.deepEqual(decodeHash('', catalog), { state: defaultState(catalog), problems: [] });
+  assert.equal(defaultState(catalog).colormap, catalog.colormaps[0], 'the default colour map is the catalogue’s first');
+  // Out of range is the core's to say (explainNearestValid), so the numbers stay as asked.
+  const wide = decodeHash('h=40&w=0&k=9&s=7&d=0&p=99&px=50,50&step=0', catalog);
+  assert.deepEqual(wide.problems, []);
+  assert.deepEqual([wide.state.height, wide.state.width, wide.state.pixel, wide.state.step], [40, 0, [50, 50], 0]);
+  assert.deepEqual(wide.state.layers, [{ kernel: 9, stride: 7, dilation: 0, padding: 99, mode: 'zeros' }]);
 });
 
-test('running sums, error placement and the uneven-padding note', () => {
+test('what a hash cannot say takes the default, with a problem where its control is', () => {
+  const { state, problems } = decodeHash('h=x&mode2=mirror&cmap=jet&px=3', catalog);
+  assert.equal(state.height, defaultState(catalog).height);
+  assert.equal(state.width, state.height, 'the width follows the height');
+  assert.deepEqual(state.layers.map((l) => l.mode), ['zeros', 'zeros']);
+  assert.equal(state.colormap, catalog.colormaps[0]);
+  assert.deepEqual(state.pixel, [0, 0]);
+  const where = problems.map((p) => [problemPlace(p), p.field]);
+  assert.deepEqual(where, [
+    [{ place: 'size' }, 'height'],
+    [{ place: 'layer', index: 1 }, 'mode'],
+    [{ place: 'pixel' }, 'pixel'],
+    [{ place: 'colormap' }, 'colormap'],
+  ]);
+  // A mode name is checked against the catalogue's, and the message lists them.
+  assert.match(problems[1].message, /no padding mode “mirror” \(there are zeros, valid, .* and partial\)\. Showing zeros\./);
+});
+
+test('a problem is placed by where the core says it is, never by its wording', () => {
+  const at = (problem) => problemPlace({ message: 'whatever it says about layer `layer 1`', ...problem });
+  assert.deepEqual(at({ subject: 'size', field: 'height' }), { place: 'size' });
+  assert.deepEqual(at({ subject: 'size', position: 0, field: null }), { place: 'size' }, 'a kernel wider than the image is a size problem');
+  assert.deepEqual(at({ subject: 'layer', position: 1, field: 'kernel' }), { place: 'layer', index: 1 });
+  assert.deepEqual(at({ subject: 'padding', position: 1, field: 'padding' }), { place: 'layer', index: 1 });
+  assert.deepEqual(at({ subject: 'request', field: 'pixel' }), { place: 'pixel' });
+  assert.deepEqual(at({ subject: 'request', field: 'step' }), { place: 'step' });
+  assert.deepEqual(at({ subject: 'request', field: null }), { place: 'page' });
+});
+
+test('a corrected link says what it shows instead', () => {
+  const asked = { height: 2, width: 2, layers: [{ kernel: 3, stride: 1, dilation: 1, padding: 2, mode: 'reflect' }] };
+  assert.equal(changesText(asked, { ...asked, layers: [{ ...asked.layers[0], padding: 1 }] }), 'Showing padding 1.');
+  assert.equal(changesText({ ...asked, height: 0, width: 0 }, { ...asked, height: 1, width: 1 }), 'Showing height 1 and width 1.');
+  const two = { ...asked, layers: [asked.layers[0], { ...asked.layers[0], kernel: 9, padding: 4 }] };
+  assert.equal(
+    changesText(two, { ...two, layers: [two.layers[0], { ...two.layers[1], kernel: 7, padding: 2 }] }),
+    "Showing layer 2's kernel 7 and padding 2.",
+  );
+  assert.equal(changesText(asked, asked), '');
+  assert.equal(stepProblem(3, 4, 'a'), null);
+  assert.match(stepProblem(999, 4, 'a').message, /window 999 of pixel a, but it is read by 4 windows\. Showing window 4\.$/);
+  assert.match(stepProblem(0, 4, 'a').message, /Showing window 1\.$/);
+  assert.match(stepProblem(2, 0, 'g').message, /no window reads it\. Showing none\.$/);
+});
+
+test('the core draws every preset, and lands bad links where the page places them', () => {
+  for (const preset of PRESETS) {
+    assert.equal(wasm.explainNearestValid(toConfig(presetState(preset.id))), null, preset.id);
+  }
+  const cases = [
+    ['h=2&w=2&k=3&p=2&mode=reflect', { place: 'layer', index: 0 }, 'Showing padding 1.'],
+    ['h=99', { place: 'size' }, 'Showing height 16 and width 16.'],
+    ['k=7&h=2&w=2&p=0&mode=valid', { place: 'size' }, 'Showing kernel 2.'],
+    ['k2=9&mode2=reflect&h=3&w=3&p2=4', { place: 'layer', index: 1 }, "Showing layer 2's kernel 7 and padding 2."],
+  ];
+  for (const [hash, place, changes] of cases) {
+    const { state } = decodeHash(hash, catalog);
+    const nearest = wasm.explainNearestValid(toConfig(state));
+    assert.deepEqual(problemPlace(nearest.problem), place, hash);
+    assert.equal(changesText(state, { ...state, ...nearest.config }), changes, hash);
+    assert.equal(wasm.explainNearestValid(nearest.config), null, `${hash}: the nearest view draws`);
+  }
+});
+
+test('running sums, the uneven-padding note and the presets', () => {
   assert.deepEqual(runningSums([{ contribution: 4 }, { contribution: 6 }, { contribution: 2.5 }]), [4, 10, 12.5]);
-  assert.equal(layerOfError('layer `layer 2`, height axis: reflect padding of 3 …'), 1);
-  assert.equal(layerOfError('explainer: kernel must be 1 to 7, got 9'), null);
-  // 6 px, 3×3, stride 2, pad 1 (DESIGN 2.1): windows start at −1, 1, 3; the bottom padding is unread.
+  // 6 px, 3×3, stride 2, pad 1 (definitions.md §1): windows start at −1, 1, 3; the bottom padding is unread.
   const axis = { consumed_before: 1, consumed_after: 0, input_unread: 0 };
   assert.match(paddingNote([axis, axis]), /^Uneven: the windows read 1 row of padding at the top but 0 at the bottom, and 1 column/);
   const even = { consumed_before: 1, consumed_after: 1, input_unread: 0 };
   assert.equal(paddingNote([even, even]), '');
   assert.match(paddingNote([{ consumed_before: 0, consumed_after: 0, input_unread: 2 }, even]), /the last 2 rows of the image/);
   assert.equal(presetState('strided').layers[0].stride, 2);
+  assert.equal('colormap' in presetState('zeros'), false, 'a preset keeps the colour map on show');
 });
 
 test('counts print every digit, fractions four, and text stays readable on the colours', () => {
@@ -59,6 +127,16 @@ test('counts print every digit, fractions four, and text stays readable on the c
   // viridis' ends: dark purple takes white text, yellow takes dark.
   assert.equal(inkFor(68, 1, 84), 'light');
   assert.equal(inkFor(253, 231, 37), 'dark');
+});
+
+test('counts take their colours from the core’s colour bar, lowest count at its bottom', () => {
+  const bar = wasm.colorbar(catalog.colormaps[0], 256);
+  const rgba = cellColours([4, 6, 9], bar);
+  const colour = (i) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
+  assert.deepEqual(colour(2), Array.from(bar.subarray(0, 4)), 'the highest count: the top of the bar');
+  assert.deepEqual(colour(0), Array.from(bar.subarray(bar.length - 4)), 'the lowest: its bottom');
+  assert.deepEqual(colour(1), Array.from(bar.subarray(4 * 153, 4 * 154)), '6 is 2/5 of the way up');
+  assert.deepEqual(Array.from(cellColours([9, 9], bar).subarray(0, 4)), Array.from(bar.subarray(0, 4)), 'a uniform map: the top colour');
 });
 
 // ---- the page ----

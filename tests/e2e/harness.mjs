@@ -9,6 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import pngjs from 'pngjs';
+
+const { PNG } = pngjs;
 
 export const WWW = fileURLToPath(new URL('../../www/', import.meta.url));
 
@@ -112,21 +115,26 @@ export function waitIdle(page, timeout = 30000) {
 }
 
 /**
- * What a canvas shows: its size, how many distinct colours, and a hash of its pixels (to
- * tell whether it changed).
- * @returns {Promise<{width: number, height: number, distinct: number, hash: string}>}
+ * What a canvas shows on screen: its size in CSS pixels, how many distinct colours, and a
+ * hash of its pixels (to tell whether it changed). Read from a screenshot, since the maps are
+ * drawn by a worker into canvases the page itself cannot read back.
+ * @returns {Promise<{width: number, height: number, distinct: number, hash: string, pixels: PNG}>}
  */
-export function canvasStats(page, selector) {
-  return page.$eval(selector, (canvas) => {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    const colours = new Set();
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < data.length; i += 4) {
-      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ data[j], 0x01000193) >>> 0;
-    }
-    return { width: canvas.width, height: canvas.height, distinct: colours.size, hash: hash.toString(16) };
-  });
+export async function canvasStats(page, selector) {
+  const png = PNG.sync.read(await page.locator(selector).screenshot());
+  const colours = new Set();
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < png.data.length; i += 4) {
+    colours.add((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]);
+    for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ png.data[j], 0x01000193) >>> 0;
+  }
+  return { width: png.width, height: png.height, distinct: colours.size, hash: hash.toString(16), pixels: png };
+}
+
+/** The map size a <padlens-map> shows, as [height, width]. */
+export async function mapSize(page, mapSelector) {
+  const text = await page.$eval(mapSelector, (el) => el.dataset.mapSize ?? '');
+  return text.split('x').map(Number);
 }
 
 /**
@@ -139,20 +147,37 @@ export function readSummary(page, column = 'a') {
   );
 }
 
-/** The text of a configuration's error element ('' when hidden). */
+/** The text of a configuration's visible error ('' when none). */
 export function errorText(page, config = 'a') {
-  return page.$eval(`#config-${config} [data-role=error]`, (el) => (el.hidden ? '' : el.textContent));
+  return page.$$eval(`#config-${config} [data-role=error]`, (els) => els.filter((el) => !el.hidden).map((el) => el.textContent).join(' '));
+}
+
+/**
+ * The client position of the centre of map pixel (y, x) of a map canvas, from the viewport
+ * the worker drew it at (`data-viewport`, device pixels).
+ */
+export async function pixelPoint(page, canvasSelector, y, x) {
+  const box = await page.locator(canvasSelector).boundingBox();
+  const viewport = JSON.parse(await page.$eval(canvasSelector, (c) => c.dataset.viewport));
+  const toDevice = (p, axis) => viewport.offset[axis] + (viewport.zoom >= 1 ? (p + 0.5) * viewport.zoom : (p + 0.5) / -viewport.zoom);
+  return {
+    x: box.x + (toDevice(x, 1) / viewport.width) * box.width,
+    y: box.y + (toDevice(y, 0) / viewport.height) * box.height,
+  };
 }
 
 /** Moves the mouse over pixel (y, x) of a map canvas. */
 export async function hoverPixel(page, canvasSelector, y, x) {
-  const box = await page.locator(canvasSelector).boundingBox();
-  const { width, height } = await page.$eval(canvasSelector, (c) => ({ width: c.width, height: c.height }));
-  await page.mouse.move(box.x + ((x + 0.5) / width) * box.width, box.y + ((y + 0.5) / height) * box.height);
+  const point = await pixelPoint(page, canvasSelector, y, x);
+  await page.mouse.move(point.x, point.y);
 }
 
-/** The hover readout of a map as {term: value}. */
-export function readout(page, mapSelector) {
+/**
+ * The hover readout of a map as {term: value}, once it has the value of the pixel it names
+ * (the value comes from the worker).
+ */
+export async function readout(page, mapSelector) {
+  await page.waitForFunction((sel) => !('pending' in document.querySelector(`${sel} [data-role=readout]`).dataset), mapSelector);
   return page.$$eval(`${mapSelector} [data-role=readout] div`, (rows) =>
     Object.fromEntries(rows.map((r) => [r.querySelector('dt').textContent, r.querySelector('dd').textContent])),
   );

@@ -98,7 +98,7 @@ test('hovering the map reads out coordinates and raw counts', async () => {
   assert.equal(values['column x'], '0');
   assert.ok(values['raw count'].startsWith(summary.minExact), `${values['raw count']} vs min ${summary.minExact}`);
 
-  // A 1×3 convolution with stride 2 along the width, worked out by hand (DESIGN 2.1): on a
+  // A 1×3 convolution with stride 2 along the width, worked out by hand (definitions.md §1): on a
   // width of 7 with one pixel of padding each side its windows start at −1, 1, 3, 5, so odd
   // columns are read twice and even columns once, on every row.
   const spec = '{"name": "stripes", "layers": [{"type": "conv", "kernel": [1, 3], "stride": [1, 2], "padding": [0, 1]}]}';

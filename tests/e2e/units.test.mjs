@@ -3,9 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatestOnly } from '../../www/js/bridge.js';
-import { bandSvg, centreProfiles, colorbarLabels, formatCount, formatNumber, lineChartSvg, linearTicks, logTicks } from '../../www/js/draw.js';
-import { decodeHash, encodeHash, searchError, sweepSizes, thresholdError } from '../../www/js/state.js';
+import { CATALOG } from './core.mjs';
+import { LatestOnly } from '../../www/js/shared/bridge.js';
+import { bandSvg, colorbarLabels, formatCount, formatNumber, lineChartSvg, linearTicks, logTicks } from '../../www/js/shared/draw.js';
+import { decodeHash, describe, encodeHash, localError, searchError, sweepSizes, thresholdError } from '../../www/js/explorer/shared/state.js';
+import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, viewportOf, zoomAround } from '../../www/js/explorer/shared/viewport.js';
 
 /** A job runner whose jobs finish when the test says so. */
 function controlledRunner() {
@@ -92,51 +94,93 @@ test('colour-bar labels always show both ends and never crowd them', () => {
   assert.ok(log.some((l) => l.value === 0.01), 'log bars label decades');
 });
 
-test('centre profiles average the middle two rows and columns of even sides', () => {
-  // 2 rows × 3 columns.
-  const p = centreProfiles(Float64Array.from([1, 2, 3, 5, 6, 7]), 2, 3);
-  assert.deepEqual(Array.from(p.row), [3, 4, 5]);
-  assert.deepEqual(Array.from(p.column), [2, 6]);
-  assert.deepEqual(p.rows, [0, 1]);
-  assert.deepEqual(p.columns, [1]);
+test('counts past the double range read as mantissa × 10^e, not ∞', () => {
+  // A summary of 2000 stride-1 3×3 convs: stored value × 2^log2_scale is about 9^2000.
+  const count = formatCount(1.5, 6339);
+  assert.equal(count.exact, null);
+  assert.match(count.approx, /^\d\.\d{3} × 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/);
+  assert.ok(!count.approx.includes('∞'));
 });
 
 test('the URL hash round-trips every control', () => {
-  const modes = ['zeros', 'reflect', 'symmetric'];
   const state = {
     a: { arch: 'custom', spec: '{"layers": [{"type": "conv", "kernel": 3}]}', height: 225, width: 300, linked: false, mode: 'reflect', depth: 1 },
     b: { arch: 'resnet50', spec: '', height: 0, width: 0, linked: true, mode: null, depth: null },
     compare: true,
-    display: { reference: 'centre', scale: 'log', colormap: 'cividis' },
+    display: { reference: 'centre', scale: 'log', colormap: 'cividis', shared: false },
     doctor: { framework: 'tf', searchFrom: 100, searchTo: 300 },
     sweep: { threshold: 0.25, from: 64, to: 512, step: 16, second: { arch: 'vgg19', mode: 'symmetric' } },
   };
-  assert.deepEqual(decodeHash(`#${encodeHash(state)}`, modes), state);
+  assert.deepEqual(decodeHash(`#${encodeHash(state)}`, CATALOG), state);
   const single = { ...state, sweep: { ...state.sweep, second: { arch: 'vgg11', mode: null } } };
-  assert.deepEqual(decodeHash(`#${encodeHash(single)}`, modes), single, 'a second series with its own padding');
-  // Nonsense falls back to defaults instead of breaking the page.
-  const junk = decodeHash('#h=abc&mode=weird&ref=nope&depth=-1&fw=caffe&tau=1.5&sweep.step=-2&sweep.b.mode=odd', modes);
-  assert.equal(junk.a.height, 224);
-  assert.equal(junk.a.mode, null);
+  assert.deepEqual(decodeHash(`#${encodeHash(single)}`, CATALOG), single, 'a second series with its own padding');
+  // Nonsense in form falls back to the core's defaults instead of breaking the page; a value
+  // of the right form stays, for the engine to explain beside its control.
+  const junk = decodeHash('#h=abc&mode=weird&ref=nope&depth=-1&fw=caffe&tau=1.5&sweep.step=-2&sweep.b.mode=odd', CATALOG);
+  assert.equal(junk.a.height, CATALOG.defaults.size);
+  assert.equal(junk.a.mode, 'weird');
   assert.equal(junk.a.depth, null);
+  assert.equal(junk.display.shared, true, 'compare mode shares one colour scale by default');
   assert.equal(junk.display.reference, 'max');
   assert.deepEqual(junk.doctor, { framework: 'torch', searchFrom: 16, searchTo: 2048 });
   assert.deepEqual(junk.sweep, { threshold: 0.5, from: 32, to: 1024, step: 8, second: null });
   // Links from before the padding report still open, with its defaults.
-  assert.equal(decodeHash('#arch=resnet50&h=224&w=224', modes).sweep.second, null);
+  assert.equal(decodeHash('#arch=resnet50&h=224&w=224', CATALOG).sweep.second, null);
 });
 
-test('sweep sizes, search ranges and thresholds are checked before the engine sees them', () => {
-  assert.deepEqual(sweepSizes({ from: 32, to: 64, step: 16 }).sizes, [32, 48, 64]);
-  assert.deepEqual(sweepSizes({ from: 30, to: 40, step: 4 }).sizes, [30, 34, 38], 'the last size may fall short of `to`');
-  assert.match(sweepSizes({ from: 64, to: 32, step: 1 }).error, /starts after it ends/);
-  assert.match(sweepSizes({ from: 32, to: 64, step: NaN }).error, /whole numbers/);
-  assert.match(sweepSizes({ from: 1, to: 100000, step: 1 }).error, /100000 sizes; at most 4096/);
-  assert.equal(searchError({ searchFrom: 16, searchTo: 2048 }), null);
-  assert.match(searchError({ searchFrom: 300, searchTo: 200 }), /starts after it ends \(300 > 200\)/);
-  assert.match(searchError({ searchFrom: 0, searchTo: 200 }), /whole numbers from 1/);
+test('sweep sizes, search ranges, sizes and thresholds are checked before the engine sees them', () => {
+  const limits = CATALOG.limits;
+  assert.deepEqual(sweepSizes({ from: 32, to: 64, step: 16 }, limits).sizes, [32, 48, 64]);
+  assert.deepEqual(sweepSizes({ from: 30, to: 40, step: 4 }, limits).sizes, [30, 34, 38], 'the last size may fall short of `to`');
+  assert.match(sweepSizes({ from: 64, to: 32, step: 1 }, limits).error, /starts after it ends/);
+  assert.match(sweepSizes({ from: 32, to: 64, step: NaN }, limits).error, /whole numbers/);
+  assert.match(sweepSizes({ from: 1, to: 100000, step: 1 }, limits).error, new RegExp(`100000 sizes; at most ${limits.max_sweep_sizes}`));
+  assert.equal(searchError({ searchFrom: 16, searchTo: 2048 }, limits), null);
+  assert.match(searchError({ searchFrom: 300, searchTo: 200 }, limits), /starts after it ends \(300 > 200\)/);
+  assert.match(searchError({ searchFrom: 0, searchTo: 200 }, limits), new RegExp(`whole numbers from 1 to ${limits.max_side}`));
   assert.equal(thresholdError(1), null);
   assert.ok(thresholdError(0) && thresholdError(1.01) && thresholdError(NaN));
+  const config = { arch: 'vgg19', spec: '', height: 224, width: 224, linked: true, mode: null, depth: null };
+  assert.equal(localError(config, limits), null);
+  assert.equal(localError({ ...config, height: 99999999 }, limits), null, 'the engine explains sizes it can be sent');
+  assert.match(localError({ ...config, height: 1e12 }, limits), /at most/);
+  assert.match(localError({ ...config, width: NaN }, limits), /whole number of pixels \(got nothing\)/);
+});
+
+test('one layer is "1 layer"', () => {
+  const config = { arch: 'vgg19', spec: '', height: 224, width: 224, linked: true, mode: null, depth: 1 };
+  assert.match(describe(config), /first 1 layer$/);
+  assert.match(describe({ ...config, depth: 3 }), /first 3 layers$/);
+});
+
+test('maps are drawn at integer scales that fit, and zoom and pan keep them integer', () => {
+  // 224 in a 600 × 500 box: 2 × 2 device pixels per map pixel, centred.
+  assert.equal(fitZoom([224, 224], [500, 600]), 2);
+  const fit = viewportOf([224, 224], [500, 600], FIT);
+  assert.deepEqual(fit, { height: 448, width: 448, zoom: 2, offset: [0, 0] });
+  // A 4096² map in the same box: each device pixel is the mean of an 9 × 9 block.
+  assert.equal(fitZoom([4096, 4096], [500, 600]), -9);
+  assert.deepEqual(viewportOf([4096, 4096], [500, 600], FIT).height, 456);
+  // Zooming in around the top-left pixel keeps it under the pointer.
+  const point = [1, 1];
+  const zoomed = viewportOf([224, 224], [500, 600], zoomAround(fit, point, 3, 2));
+  assert.equal(zoomed.zoom, 3);
+  assert.deepEqual(pixelAt(zoomed, [224, 224], point), pixelAt(fit, [224, 224], point));
+  // The canvas grows to the box when the map outgrows it, and panning stops at the edges.
+  const big = viewportOf([224, 224], [500, 600], { zoom: 8, centre: [0, 0] });
+  assert.deepEqual([big.height, big.width, big.offset], [500, 600, [0, 0]]);
+  const panned = viewportOf([224, 224], [500, 600], panBy(big, [224, 224], [-100, -50]));
+  assert.deepEqual(panned.offset, [-100, -50]);
+  assert.deepEqual(pixelAt(panned, [224, 224], [0, 0]), [12, 6]);
+  assert.deepEqual(pixelBox(panned, [12, 6]), { top: -4, left: -2, size: 8 });
+  // Steps stay within [fit or 1:1, 64], and the keyboard cursor pulls the view along.
+  assert.equal(stepZoom(2, -1, 2), 1);
+  assert.equal(stepZoom(1, -1, 2), 1);
+  assert.equal(stepZoom(64, 1, 2), 64);
+  assert.equal(revealPixel(big, [224, 224], [10, 10]), null);
+  const revealed = viewportOf([224, 224], [500, 600], revealPixel(big, [224, 224], [100, 100]));
+  const box = pixelBox(revealed, [100, 100]);
+  assert.ok(box.top >= 0 && box.top + 8 <= 500 && box.left >= 0 && box.left + 8 <= 600);
 });
 
 test('line charts leave gaps, include reference values and label shaded ranges', () => {

@@ -75,7 +75,8 @@ struct SweepArgs {
     /// Replace every convolution's padding mode; omitted: as the network defines it.
     #[arg(long, value_parser = parse_mode)]
     padding: Option<PaddingMode>,
-    /// A pixel is marginalized below this fraction of the centre's utilization.
+    /// A pixel is marginalized below this fraction of the centre's utilization, both
+    /// averaged over the network's total stride (the `period` columns).
     #[arg(long, default_value_t = marginalization::DEFAULT_THRESHOLD)]
     threshold: f64,
     #[arg(long, value_enum, default_value_t = JsonOrCsv::Csv)]
@@ -557,11 +558,11 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let text = match args.format {
         JsonOrCsv::Json => serde_json::to_string_pretty(&points).map_err(|e| e.to_string())? + "\n",
         JsonOrCsv::Csv => {
-            let mut csv = String::from("size,share,band_top,band_bottom,band_left,band_right,band_max,band_relative,error\n");
+            let mut csv = String::from("size,share,band_top,band_bottom,band_left,band_right,band_max,band_relative,period_height,period_width,interior_log2,error\n");
             for p in &points {
                 match (&p.result, &p.error) {
                     (Some(m), _) => csv.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},\n",
+                        "{},{},{},{},{},{},{},{},{},{},{},\n",
                         p.size,
                         m.share,
                         m.band[0],
@@ -569,10 +570,13 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
                         m.band[2],
                         m.band[3],
                         m.band_max,
-                        m.band_relative
+                        m.band_relative,
+                        m.period[0],
+                        m.period[1],
+                        m.interior_log2
                     )),
                     (None, error) => csv.push_str(&format!(
-                        "{},,,,,,,,\"{}\"\n",
+                        "{},,,,,,,,,,,\"{}\"\n",
                         p.size,
                         error.as_deref().unwrap_or("").replace('"', "\"\"")
                     )),

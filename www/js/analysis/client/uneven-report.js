@@ -3,7 +3,8 @@
 // layer is even, and the alternatives. Its size buttons emit `apply-size` ({height?, width?}).
 // It only shows what the core computed (analysis/doctor.rs); it never computes.
 
-import { escapeXml, formatNumber } from './draw.js';
+import { escapeXml, formatNumber } from '../../shared/draw.js';
+import { scrollHint } from '../../shared/scroll-hint.js';
 
 const AXES = ['height', 'width'];
 /** The before and after side of each axis, in words. */
@@ -141,6 +142,7 @@ class PadlensUnevenReport extends HTMLElement {
           </table>
         </div>
       </section>`;
+    this.querySelectorAll('.table-scroll').forEach(scrollHint);
     const q = (s) => this.querySelector(s);
     this.#els = {
       headline: q('[data-role=headline]'),

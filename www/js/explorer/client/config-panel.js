@@ -2,7 +2,7 @@
 // and the place where its errors are shown. The page has one, or two in compare mode. It
 // emits `config-change` whenever a control changes; it never computes anything itself.
 
-import { escapeXml } from './draw.js';
+import { escapeXml } from '../../shared/draw.js';
 
 /** The spec the "custom" choice starts from: a small network with uneven strided padding. */
 const EXAMPLE_SPEC = `{"name": "tiny", "layers": [
@@ -15,47 +15,34 @@ const EXAMPLE_SPEC = `{"name": "tiny", "layers": [
   {"type": "conv", "name": "down", "kernel": 3, "stride": 2, "padding": 1}
 ]}`;
 
-const MODE_LABELS = {
-  zeros: 'zeros',
-  valid: 'valid (no padding)',
-  full: 'full (zeros, k − 1 each side)',
-  circular: 'circular (wrap around)',
-  reflect: 'reflect (mirror without edge)',
-  symmetric: 'symmetric (mirror with edge)',
-  replicate: 'replicate (edge)',
-  partial: 'partial convolution',
-};
-
-const FAMILY_LABELS = { vgg: 'VGG', resnet: 'ResNet', mobilenet: 'MobileNet', googlenet: 'GoogLeNet', densenet: 'DenseNet', alexnet: 'AlexNet' };
-
 /**
- * The zoo as `<optgroup>`s of `<option>`s, one group per family.
- * @param {{name: string, description: string}[]} zoo @returns {string} HTML
+ * The zoo as `<optgroup>`s of `<option>`s, one group per family (the core's).
+ * @param {{name: string, family: string}[]} zoo @returns {string} HTML
  */
 export function archOptions(zoo) {
   const families = new Map();
-  for (const entry of zoo) {
-    const family = entry.name.match(/^[a-z]+/)?.[0] ?? entry.name;
-    if (!families.has(family)) families.set(family, []);
-    families.get(family).push(entry);
-  }
+  for (const entry of zoo) families.set(entry.family, [...(families.get(entry.family) ?? []), entry]);
   return [...families]
     .map(([family, entries]) =>
-      `<optgroup label="${escapeXml(FAMILY_LABELS[family] ?? family)}">${entries
+      `<optgroup label="${escapeXml(family)}">${entries
         .map((e) => `<option value="${escapeXml(e.name)}">${escapeXml(e.name)}</option>`)
         .join('')}</optgroup>`)
     .join('');
 }
 
 /**
- * "As defined by the network" and the engine's padding modes, as `<option>`s.
- * @param {string[]} modes @returns {string} HTML
+ * "As defined by the network" and the core's padding modes, as `<option>`s.
+ * @param {{name: string, label: string}[]} modes @param {string} [own] the first option's text
+ * @returns {string} HTML
  */
-export function modeOptions(modes) {
-  return `<option value="">as defined by the network</option>${modes
-    .map((m) => `<option value="${escapeXml(m)}">${escapeXml(MODE_LABELS[m] ?? m)}</option>`)
+export function modeOptions(modes, own = 'as defined by the network') {
+  return `<option value="">${escapeXml(own)}</option>${modes
+    .map((m) => `<option value="${escapeXml(m.name)}">${escapeXml(m.label)}</option>`)
     .join('')}`;
 }
+
+/** "1 layer", "3 layers". @param {number} n */
+export const layers = (n) => `${n} layer${n === 1 ? '' : 's'}`;
 
 const PRESETS = [224, 225, 512];
 const SLIDER_MAX = 1024;
@@ -77,11 +64,13 @@ class PadlensConfig extends HTMLElement {
   // not set yet) so that a depth from a link survives until the names arrive.
   #wantedDepth = null;
   #linked = true;
+  // An architecture from a link that the menu lacks (the engine says why).
+  #unknownArch = '';
   #els = {};
 
   /**
-   * Builds the controls. Called once, with the engine's catalog.
-   * @param {{zoo: {name: string, description: string}[], modes: string[]}} catalog
+   * Builds the controls. Called once, with the core's catalog (src/catalog.rs).
+   * @param {{zoo: {name: string, family: string, description: string}[], modes: {name: string, label: string}[], limits: {max_side: number}}} catalog
    */
   init(catalog) {
     this.#catalog = catalog;
@@ -89,7 +78,7 @@ class PadlensConfig extends HTMLElement {
     const sizeRow = (axis, label) => `
       <label for="${k}-${axis}" class="size-label">${label}</label>
       <input type="range" id="${k}-${axis}-range" data-axis="${axis}" min="1" max="${SLIDER_MAX}" step="1" aria-label="${label} (slider)">
-      <input type="number" id="${k}-${axis}" data-axis="${axis}" min="1" step="1" inputmode="numeric" class="size-number">`;
+      <input type="number" id="${k}-${axis}" data-axis="${axis}" min="1" max="${catalog.limits.max_side}" step="1" inputmode="numeric" class="size-number">`;
     this.innerHTML = `
       <fieldset class="config" id="config-${k}">
         <legend data-role="legend"></legend>
@@ -100,6 +89,7 @@ class PadlensConfig extends HTMLElement {
             <optgroup label="Your own"><option value="custom">custom spec…</option></optgroup>
           </select>
           <p class="hint" id="${k}-arch-hint" data-role="arch-hint"></p>
+          <p class="error" id="${k}-error-network" data-role="error" data-subject="network" role="alert" hidden></p>
         </div>
         <div class="field" data-role="spec-field" hidden>
           <label for="${k}-spec">Network spec (JSON)</label>
@@ -120,17 +110,20 @@ class PadlensConfig extends HTMLElement {
             </button>
             ${sizeRow('width', 'Width')}
           </div>
+          <p class="hint" data-role="size-hint"></p>
+          <p class="error" id="${k}-error-size" data-role="error" data-subject="size" role="alert" hidden></p>
         </div>
         <div class="field">
           <label for="${k}-mode">Padding</label>
           <select id="${k}-mode" data-control="mode">${modeOptions(catalog.modes)}</select>
+          <p class="error" id="${k}-error-padding" data-role="error" data-subject="padding" role="alert" hidden></p>
         </div>
         <div class="field">
           <label for="${k}-depth">Depth</label>
           <input type="range" id="${k}-depth" data-control="depth" min="1" max="1" step="1" aria-describedby="${k}-depth-text">
           <output id="${k}-depth-text" for="${k}-depth" class="hint" data-role="depth-text"></output>
+          <p class="error" id="${k}-error-depth" data-role="error" data-subject="depth" role="alert" hidden></p>
         </div>
-        <p class="error" id="${k}-error" data-role="error" role="alert" hidden></p>
       </fieldset>`;
     const q = (s) => this.querySelector(s);
     this.#els = {
@@ -143,7 +136,8 @@ class PadlensConfig extends HTMLElement {
       mode: q('[data-control=mode]'),
       depth: q('[data-control=depth]'),
       depthText: q('[data-role=depth-text]'),
-      error: q('[data-role=error]'),
+      sizeHint: q('[data-role=size-hint]'),
+      errors: Object.fromEntries([...this.querySelectorAll('[data-role=error]')].map((el) => [el.dataset.subject, el])),
       number: { height: q(`#${k}-height`), width: q(`#${k}-width`) },
       range: { height: q(`#${k}-height-range`), width: q(`#${k}-width-range`) },
     };
@@ -159,7 +153,7 @@ class PadlensConfig extends HTMLElement {
   get value() {
     const { arch, spec, number, mode } = this.#els;
     return {
-      arch: arch.value,
+      arch: arch.value || this.#unknownArch,
       spec: spec.value,
       height: number.height.value.trim() === '' ? NaN : Number(number.height.value),
       width: number.width.value.trim() === '' ? NaN : Number(number.width.value),
@@ -172,11 +166,10 @@ class PadlensConfig extends HTMLElement {
   /** @param {Config} config */
   set value(config) {
     const { arch, spec, mode } = this.#els;
-    if (![...arch.options].some((o) => o.value === config.arch)) {
-      // Keep an architecture from a link even if this build lacks it; the engine explains.
-      arch.querySelector('optgroup').append(new Option(config.arch, config.arch));
-    }
+    // A name this build lacks selects nothing, but is still what is asked for, so that the
+    // engine names it in its message and draws the nearest view (app.js applies it).
     arch.value = config.arch;
+    this.#unknownArch = arch.value === config.arch ? '' : config.arch;
     spec.value = config.spec;
     mode.value = config.mode ?? '';
     this.#setSize('height', config.height);
@@ -194,25 +187,41 @@ class PadlensConfig extends HTMLElement {
   }
 
   /**
-   * Shows an error under the controls, or hides it (null), and marks the controls it is about.
-   * @param {{message: string, subject: 'network'|'size'|'padding'|'depth'|'request'}|null} problem
-   *   `subject` comes from the core (the JS Error's `subject`), or from the page's own checks
+   * The sizes the network takes at this padding and depth, as a hint under the size.
+   * @param {{network: string, minimum: [number, number]|null, largest: number}|null} limits
+   */
+  set sizeLimits(limits) {
+    const { sizeHint } = this.#els;
+    if (!limits?.minimum) {
+      sizeHint.textContent = '';
+      return;
+    }
+    const [h, w] = limits.minimum;
+    const smallest = h === w ? `${h}` : `${h} (height), ${w} (width)`;
+    sizeHint.textContent = `${limits.network} takes ${smallest} to ${limits.largest} px per side here.`;
+  }
+
+  /**
+   * Shows an error beside the control it is about (its `subject`), or hides it (null), and
+   * marks that control invalid.
+   * @param {{message: string, subject: string}|null} problem `subject` comes from the core
+   *   (network, size, padding, depth; anything else goes with the size), or from the page's
+   *   own checks
    */
   set error(problem) {
-    const { error, arch, spec, mode, depth, number } = this.#els;
-    error.hidden = !problem;
-    error.textContent = problem?.message ?? '';
-    const culprits = {
-      network: [arch, spec],
-      size: [number.height, number.width],
-      padding: [mode],
-      depth: [depth],
-    }[problem?.subject] ?? (problem ? [number.height, number.width] : []);
-    for (const control of [arch, spec, mode, depth, number.height, number.width]) {
-      const guilty = culprits.includes(control);
-      control.toggleAttribute('aria-invalid', guilty);
-      if (guilty) control.setAttribute('aria-errormessage', error.id);
-      else control.removeAttribute('aria-errormessage');
+    const { errors, arch, spec, mode, depth, number } = this.#els;
+    const subject = problem && (problem.subject in errors ? problem.subject : 'size');
+    for (const [key, element] of Object.entries(errors)) {
+      element.hidden = key !== subject;
+      element.textContent = key === subject ? problem.message : '';
+    }
+    const controls = { network: [arch, spec], size: [number.height, number.width], padding: [mode], depth: [depth] };
+    for (const [key, list] of Object.entries(controls)) {
+      for (const control of list) {
+        control.toggleAttribute('aria-invalid', key === subject);
+        if (key === subject) control.setAttribute('aria-errormessage', errors[key].id);
+        else control.removeAttribute('aria-errormessage');
+      }
     }
   }
 
@@ -231,7 +240,7 @@ class PadlensConfig extends HTMLElement {
     const names = this.#layerNames;
     depth.disabled = !names;
     if (!names) {
-      depthText.textContent = this.#wantedDepth === null ? 'all layers' : `first ${this.#wantedDepth} layers`;
+      depthText.textContent = this.#wantedDepth === null ? 'all layers' : `first ${layers(this.#wantedDepth)}`;
       return;
     }
     const total = names.length;
@@ -240,8 +249,8 @@ class PadlensConfig extends HTMLElement {
     const d = this.#wantedDepth ?? total;
     const last = names[Math.min(d, total) - 1];
     depthText.textContent = this.#wantedDepth === null
-      ? `all ${total} layers, through ${last}`
-      : `first ${d} of ${total} layers, through ${d <= total ? last : '—'}`;
+      ? `all ${layers(total)}, through ${last}`
+      : `first ${d} of ${layers(total)}, through ${d <= total ? last : '—'}`;
     depth.setAttribute('aria-valuetext', depthText.textContent);
   }
 
@@ -269,6 +278,7 @@ class PadlensConfig extends HTMLElement {
       this.#setSize(axis, value);
       if (this.#linked) this.#setSize(axis === 'height' ? 'width' : 'height', value);
     } else if (target === this.#els.arch) {
+      this.#unknownArch = '';
       // Depths are per network: a new one starts with all of its layers.
       this.#wantedDepth = null;
       this.#layerNames = null;

@@ -2,7 +2,7 @@
 // and the size of the WASM download. Runs on this page's thread (no worker hop, so the times
 // are the engine's) and publishes everything as window.benchResults for headless runners.
 
-import { loadEngine } from './engine.js';
+import { loadEngine } from '../../engine/engine.js';
 
 const CASES = [
   { arch: 'resnet50', size: 224, mode: 'zeros' },

@@ -1,7 +1,7 @@
 // <padlens-profile>: a line plot of one or more profiles (the centre row or column of a map),
 // drawn as SVG so that axis numbers are real text, and redrawn at the element's own width.
 
-import { profileSvg } from './draw.js';
+import { profileSvg } from '../../shared/draw.js';
 
 class PadlensProfile extends HTMLElement {
   #plot = null; // {series, scale, xLabel, yLabel}

@@ -14,9 +14,17 @@ export class WorkerBridge {
   #pending = new Map();
   #fatal = null;
 
-  /** @param {URL|string} url a module worker speaking the protocol of worker.js */
-  constructor(url) {
+  #onRestart;
+
+  /**
+   * @param {URL|string} url a module worker speaking the protocol of worker-protocol.js
+   * @param {{onRestart?: () => void}} [options] `onRestart` runs when a fresh worker has
+   *   replaced a terminated one (after a cancel or a crash), before any request reaches it:
+   *   the place to hand it again what the old one held (e.g. transferred canvases)
+   */
+  constructor(url, { onRestart } = {}) {
     this.#url = url;
+    this.#onRestart = onRestart;
     this.#spawn();
   }
 
@@ -59,10 +67,11 @@ export class WorkerBridge {
     this.#worker.terminate();
     this.#rejectAll(new DOMException('the request was cancelled', 'AbortError'));
     this.#spawn();
+    this.#onRestart?.();
   }
 
   /**
-   * @param {string} type a handler of worker.js
+   * @param {string} type a handler of the worker
    * @param {unknown} payload structured-cloneable
    * @param {{onProgress?: (progress: object) => void, transfer?: Transferable[]}} [options]
    * @returns {Promise<any>} the result; rejects with the worker's error, or an AbortError
@@ -100,8 +109,9 @@ export class LatestOnly {
 
   /**
    * @param {(payload: any) => Promise<any>} run starts a job
-   * @param {{cancel: () => void, cancelAfterMs?: number}} options `cancel` must make the
-   *   running job's promise reject with an AbortError
+   * @param {{cancel?: () => void, cancelAfterMs?: number}} options `cancel` must make the
+   *   running job's promise reject with an AbortError; without it a running job is never
+   *   cancelled (jobs too short to be worth it)
    */
   constructor(run, { cancel, cancelAfterMs = 300 }) {
     this.#run = run;
@@ -124,7 +134,7 @@ export class LatestOnly {
   }
 
   #armCancel() {
-    if (this.#timer) return;
+    if (this.#timer || !this.#cancel) return;
     const left = this.#startedAt + this.#cancelAfterMs - performance.now();
     this.#timer = setTimeout(() => {
       this.#timer = 0;

@@ -48,6 +48,7 @@ class GridPanel extends HTMLElement {
           <span class="badge" data-role="stale" hidden>not updated</span>
           <span class="panel-caption" data-role="caption"></span>
         </figcaption>
+        <p class="error" id="${this.id}-problem" data-role="problem" role="alert" hidden></p>
         <div class="grid-frame" data-role="frame"></div>
         <div class="grid-foot" data-role="foot"></div>
       </figure>`;
@@ -62,6 +63,12 @@ class GridPanel extends HTMLElement {
   /** Marks the grid as out of date: the configuration has an error, the last good view stays. */
   set stale(value) {
     this.els.stale.hidden = !value;
+  }
+
+  /** What is wrong with the link's choice on this grid (a pixel outside the image), or null. */
+  set problem(message) {
+    this.els.problem.hidden = !message;
+    this.els.problem.textContent = message ?? '';
   }
 
   set heading(text) {

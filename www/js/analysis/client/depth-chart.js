@@ -2,7 +2,8 @@
 // top ÷ bottom ratios after each top-level layer, on a log axis centred on 1, with the layers
 // the uneven-padding report flags shaded and named. The numbers are also in a table.
 
-import { escapeXml, formatNumber, lineChartSvg } from './draw.js';
+import { escapeXml, formatNumber, lineChartSvg } from '../../shared/draw.js';
+import { scrollHint } from '../../shared/scroll-hint.js';
 
 /**
  * @typedef {object} DepthPoint as the core's `depth_profile[]`
@@ -41,6 +42,7 @@ class PadlensDepthChart extends HTMLElement {
             </table>
           </div>
         </details>`;
+      this.querySelectorAll('.table-scroll').forEach(scrollHint);
       const q = (s) => this.querySelector(s);
       this.#els = {
         plot: q('[data-role=plot]'),

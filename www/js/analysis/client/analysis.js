@@ -4,10 +4,10 @@
 // holds up neither the map nor the report, and Cancel can terminate it without losing either.
 // app.js owns the page state; this module reads and writes its `doctor` and `sweep` parts.
 
-import { LatestOnly, WorkerBridge } from './bridge.js';
-import { archOptions, modeOptions } from './config-panel.js';
-import { bandSvg, formatNumber, formatPercent } from './draw.js';
-import { localError, networkName, searchError, sweepSizes, thresholdError, toRequest } from './state.js';
+import { archOptions, modeOptions } from '../../explorer/client/config-panel.js';
+import { localError, networkName, queryOf, searchError, sourceOf, sweepSizes, thresholdError } from '../../explorer/shared/state.js';
+import { LatestOnly, WorkerBridge } from '../../shared/bridge.js';
+import { bandSvg, escapeXml, formatNumber, formatPercent } from '../../shared/draw.js';
 import './depth-chart.js';
 import './sweep-chart.js';
 import './uneven-report.js';
@@ -20,6 +20,7 @@ const els = {
   doctorStale: $('#doctor-stale'),
   doctorError: $('#doctor-error'),
   frameworkHint: $('#framework-hint'),
+  frameworks: $('#frameworks'),
   searchFrom: $('#search-from'),
   searchTo: $('#search-to'),
   report: $('#uneven-report'),
@@ -50,19 +51,17 @@ const els = {
   sweepChart: $('#sweep-chart'),
 };
 
-const FRAMEWORK_HINTS = {
-  torch: 'PyTorch: each layer pads by its own amounts, the same on both sides (torchvision’s definitions).',
-  tf: 'TF/Keras padding="same": a layer pads just enough for ⌈n / stride⌉ outputs, and an odd total puts the extra pixel after (bottom, right); unpadded layers are "valid".',
-};
-
 const numberValue = (input) => (input.value.trim() === '' ? NaN : Number(input.value));
 
 /** @type {WorkerBridge} */ let reportBridge;
 /** @type {WorkerBridge} */ let sweepBridge;
 /** @type {LatestOnly} */ let latest;
+const ANALYSIS_WORKER = new URL('../worker/analysis-worker.js', import.meta.url);
+
 let generation = 0; // of the newest report request
-let zoo = [];
-/** @type {import('./state.js').Config|null} configuration A, as last analysed (sweeps start from it) */
+/** The core's names, limits and defaults. */
+let catalog = null;
+/** @type {import('../../explorer/shared/state.js').Config|null} configuration A, as last analysed (sweeps start from it) */
 let currentA = null;
 
 /**
@@ -71,23 +70,26 @@ let currentA = null;
  */
 let sweepRun = null;
 let runs = 0; // counts sweeps started, so a superseded one stays quiet
+let runOnAnalyse = false; // a link asked for a sweep: start it with the next analysis
 /** The size of A's map when it is square (marked on the sweep chart), else null. */
 let mapSize = null;
 
 /**
  * Builds the controls and starts the workers.
- * @param {{zoo: {name: string, description: string}[], modes: string[]}} catalog
- * @param {URL} workerUrl worker.js
+ * @param {import('../../explorer/shared/state.js').Catalog} core the core's catalog
  * @param {{onChange: (recompute: boolean) => void}} callbacks `onChange(true)` when the report
  *   or the map's marginalization must be recomputed; false when only the hash changes
  */
-export function initAnalysis(catalog, workerUrl, { onChange }) {
-  zoo = catalog.zoo;
-  reportBridge = new WorkerBridge(workerUrl);
-  sweepBridge = new WorkerBridge(workerUrl);
+export function initAnalysis(core, { onChange }) {
+  catalog = core;
+  reportBridge = new WorkerBridge(ANALYSIS_WORKER);
+  sweepBridge = new WorkerBridge(ANALYSIS_WORKER);
   latest = new LatestOnly((payload) => reportBridge.request('analysis', payload), { cancel: () => reportBridge.cancel() });
   els.sweepArch.innerHTML = archOptions(catalog.zoo);
-  els.sweepMode.innerHTML = modeOptions(catalog.modes);
+  els.sweepMode.innerHTML = modeOptions(catalog.modes, 'as the network defines it');
+  els.frameworks.innerHTML = catalog.frameworks
+    .map((f, i) => `<input type="radio" name="framework" id="framework-${f.name}" value="${f.name}"${i === 0 ? ' checked' : ''}><label for="framework-${f.name}">${escapeXml(f.label)}</label>`)
+    .join('');
 
   // Typing a number recomputes as you go, as the size fields do (radios fire `input` too).
   for (const group of [els.doctor.querySelector('.panel-controls'), els.margin.querySelector('.panel-controls')]) {
@@ -103,7 +105,7 @@ export function initAnalysis(catalog, workerUrl, { onChange }) {
   els.sweepCancel.addEventListener('click', cancelSweep);
 }
 
-/** @returns {{doctor: import('./state.js').Doctor, sweep: import('./state.js').Sweep}} */
+/** @returns {{doctor: import('../../explorer/shared/state.js').Doctor, sweep: import('../../explorer/shared/state.js').Sweep}} */
 export function readAnalysis() {
   return {
     doctor: {
@@ -117,11 +119,12 @@ export function readAnalysis() {
       to: numberValue(els.sweepTo),
       step: numberValue(els.sweepStep),
       second: els.sweepSecond.checked ? { arch: els.sweepArch.value, mode: els.sweepMode.value || null } : null,
+      run: sweepRun !== null || runOnAnalyse,
     },
   };
 }
 
-/** @param {{doctor: import('./state.js').Doctor, sweep: import('./state.js').Sweep}} state */
+/** @param {{doctor: import('../../explorer/shared/state.js').Doctor, sweep: import('../../explorer/shared/state.js').Sweep}} state */
 export function applyAnalysis({ doctor, sweep }) {
   document.querySelector(`input[name=framework][value="${doctor.framework}"]`).checked = true;
   const text = (v) => (Number.isFinite(v) ? String(v) : '');
@@ -139,6 +142,8 @@ export function applyAnalysis({ doctor, sweep }) {
     els.sweepMode.value = sweep.second.mode ?? '';
   }
   syncSecond();
+  // A link with a sweep on screen runs it again, once configuration A is known.
+  if (sweep.run && !sweepRun) runOnAnalyse = true;
 }
 
 /** The second series' menus work only when it is on. */
@@ -156,7 +161,7 @@ function seriesLabel(name, mode) {
 
 /**
  * Recomputes the report and the map's marginalization for configuration A.
- * @param {import('./state.js').State} state
+ * @param {import('../../explorer/shared/state.js').State} state
  */
 export async function analyse(state) {
   const config = state.a;
@@ -169,34 +174,35 @@ export async function analyse(state) {
   // Until it is switched on, the second series follows A: it starts as a copy, so that
   // changing one thing shows what that thing does.
   if (!els.sweepSecond.checked) {
-    if (zoo.some((e) => e.name === config.arch)) els.sweepArch.value = config.arch;
+    if (catalog.zoo.some((e) => e.name === config.arch)) els.sweepArch.value = config.arch;
     els.sweepMode.value = config.mode ?? '';
   }
   if (sweepRun) plotSweep();
+  if (runOnAnalyse) {
+    runOnAnalyse = false;
+    startSweep();
+  }
 
-  els.frameworkHint.textContent = FRAMEWORK_HINTS[doctor.framework];
+  els.frameworkHint.textContent = catalog.frameworks.find((f) => f.name === doctor.framework)?.hint ?? '';
   const sizeText = `${config.height}×${config.width}`;
   // In compare mode, say which configuration these sections are about.
   const which = state.compare ? 'A: ' : '';
   els.doctorSubject.textContent = `${which}${name} at ${sizeText}`;
   els.marginSubject.textContent = `${which}${name} at ${sizeText} · ${paddingText(config.mode)} · τ = ${sweep.threshold}`;
 
-  const problem = localError(config);
-  const doctorProblem = problem ?? searchError(doctor);
+  const problem = localError(config, catalog.limits);
+  const doctorProblem = problem ?? searchError(doctor, catalog.limits);
   const marginProblem = problem ?? thresholdError(sweep.threshold);
   showError(els.doctorError, doctorProblem === problem ? null : doctorProblem);
   showError(els.marginError, marginProblem === problem ? null : marginProblem);
   els.doctorStale.hidden = !doctorProblem;
 
-  const request = toRequest(config);
-  const margin = marginProblem
-    ? null
-    : { arch: request.arch, height: config.height, width: config.width, mode: config.mode, depth: config.depth, threshold: sweep.threshold };
+  const query = queryOf(config);
   els.marginNote.textContent = !problem && config.depth !== null
-    ? `For the map above: the first ${config.depth} layers.`
+    ? `For the map above: the first ${config.depth} layer${config.depth === 1 ? '' : 's'}.`
     : '';
-  if (!margin) showMargin(null);
-  if (doctorProblem && !margin) {
+  if (marginProblem) showMargin(null);
+  if (doctorProblem && marginProblem) {
     setStatus('idle');
     return;
   }
@@ -206,8 +212,10 @@ export async function analyse(state) {
   let result;
   try {
     result = await latest.submit({
-      diagnose: doctorProblem ? null : { arch: request.arch, height: config.height, width: config.width, mode: config.mode, framework: doctor.framework, search: [doctor.searchFrom, doctor.searchTo] },
-      margin,
+      source: sourceOf(config),
+      query,
+      diagnose: doctorProblem ? null : { framework: doctor.framework, search: [doctor.searchFrom, doctor.searchTo] },
+      threshold: marginProblem ? null : sweep.threshold,
     });
   } catch (error) {
     // The core trapped or the worker could not start; the report keeps its last result.
@@ -226,14 +234,14 @@ export async function analyse(state) {
       els.depthChart.plot(result.doctor.value.depth_profile);
     }
     if (newest) {
-      showError(els.doctorError, result.doctor.ok ? null : `No report for this input: ${result.doctor.error}`);
+      showError(els.doctorError, result.doctor.ok ? null : `No report for this input: ${result.doctor.problem.message}`);
       els.doctorStale.hidden = result.doctor.ok;
     }
   }
   if (result.marginalization) {
-    const point = result.marginalization.ok ? result.marginalization.value : { error: result.marginalization.error };
+    const point = result.marginalization.ok ? result.marginalization.value : { error: result.marginalization.problem.message };
     // The figures carry the size they were computed at, for the to-scale diagram.
-    showMargin(point.error ? null : { ...point, height: margin.height, width: margin.width });
+    showMargin(point.error ? null : { ...point, height: query.height, width: query.width });
     if (newest) showError(els.marginError, point.error ? `No figures for this input: ${point.error}` : null);
   }
   if (newest) setStatus('idle');
@@ -260,12 +268,12 @@ function showMargin(point) {
 /** Starts a sweep with the settings on screen; one already running is cancelled first. */
 function startSweep() {
   const { sweep } = readAnalysis();
-  const { sizes, error } = sweepSizes(sweep);
+  const { sizes, error } = sweepSizes(sweep, catalog.limits);
   const problem = error ?? thresholdError(sweep.threshold);
   showError(els.sweepError, problem);
   if (problem) return;
   const a = currentA;
-  const aProblem = localError(a);
+  const aProblem = localError(a, catalog.limits);
   if (aProblem) {
     showError(els.sweepError, `Configuration A: ${aProblem}`);
     return;
@@ -273,10 +281,10 @@ function startSweep() {
   sweepBridge.cancel();
   const run = ++runs;
   const series = [
-    { label: seriesLabel(networkName(a), a.mode), className: 'series-a', marker: 'circle', points: [], request: { arch: toRequest(a).arch, mode: a.mode } },
+    { label: seriesLabel(networkName(a), a.mode), className: 'series-a', marker: 'circle', points: [], request: { source: sourceOf(a), mode: a.mode } },
   ];
   if (sweep.second) {
-    series.push({ label: seriesLabel(sweep.second.arch, sweep.second.mode), className: 'series-b', marker: 'square', points: [], request: sweep.second });
+    series.push({ label: seriesLabel(sweep.second.arch, sweep.second.mode), className: 'series-b', marker: 'square', points: [], request: { source: { arch: sweep.second.arch }, mode: sweep.second.mode } });
   }
   sweepRun = { series, sizes, done: 0, startedAt: performance.now() };
   els.sweepChart.hidden = false;

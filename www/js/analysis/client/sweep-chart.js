@@ -2,7 +2,8 @@
 // pixels used less than τ × the centre, and the widest border band relative to the side —
 // for one or two series, drawn as the points arrive, with the numbers in a table.
 
-import { escapeXml, formatPercent, lineChartSvg } from './draw.js';
+import { escapeXml, formatPercent, lineChartSvg } from '../../shared/draw.js';
+import { scrollHint } from '../../shared/scroll-hint.js';
 
 /**
  * @typedef {object} SweepPoint as `marginalizationAt` returns it
@@ -43,6 +44,7 @@ class PadlensSweepChart extends HTMLElement {
           <summary>The numbers</summary>
           <div class="table-scroll"><table><thead data-role="head"></thead><tbody data-role="rows"></tbody></table></div>
         </details>`;
+      this.querySelectorAll('.table-scroll').forEach(scrollHint);
       const q = (s) => this.querySelector(s);
       this.#els = { legend: q('[data-role=legend]'), plots: q('[data-role=plots]'), failures: q('[data-role=failures]'), head: q('[data-role=head]'), rows: q('[data-role=rows]') };
     }

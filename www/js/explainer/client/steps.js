@@ -3,8 +3,8 @@
 // the running sum up to the pixel's count, and the kernel's per-cell counts. It emits a
 // bubbling `step-change` ({index}) when the user or the player moves; the app owns the step.
 
-import { escapeXml } from '../draw.js';
-import { runningSums } from './model.js';
+import { escapeXml } from '../../shared/draw.js';
+import { runningSums } from '../shared/model.js';
 import { countText, kernelGridSvg } from './svg.js';
 
 /** How long each window stays on screen while playing. */
@@ -54,6 +54,7 @@ class PadlensSteps extends HTMLElement {
               </button>
               <output class="step-position" data-role="position" aria-live="polite"></output>
             </div>
+            <p class="error" id="steps-problem" data-role="problem" role="alert" hidden></p>
             <p class="step-now" data-role="now"></p>
             <div class="running">
               <div class="running-text" data-role="running"></div>
@@ -92,6 +93,12 @@ class PadlensSteps extends HTMLElement {
 
   set stale(value) {
     this.#els.stale.hidden = !value;
+  }
+
+  /** What is wrong with the link's window (one the pixel does not have), or null. */
+  set problem(message) {
+    this.#els.problem.hidden = !message;
+    this.#els.problem.textContent = message ?? '';
   }
 
   /**

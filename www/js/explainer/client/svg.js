@@ -4,7 +4,7 @@
 // in viewBox units of CELL per cell, so its text scales with it. Highlights differ by shape
 // and stroke (outline thickness, dashes, rings, hatching), never by hue alone.
 
-import { colorbarLabels, escapeXml, formatNumber, isUniformRange } from '../draw.js';
+import { colorbarLabels, escapeXml, formatNumber, isUniformRange } from '../../shared/draw.js';
 
 /** One grid cell, in viewBox units. */
 export const CELL = 40;
@@ -148,6 +148,30 @@ export function inkFor(r, g, b) {
   const luminance = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
   // Where black and white text have equal contrast.
   return luminance > 0.179 ? 'dark' : 'light';
+}
+
+/**
+ * Each count's colour on a colour bar: linear from the map's lowest count (the bar's bottom)
+ * to its highest (its top), as the labelled bar under the map reads. A uniform map takes the
+ * top colour, as the core draws one.
+ * @param {ArrayLike<number>} values @param {Uint8Array} colorbar RGBA, high first (the engine's `colorbar`)
+ * @returns {Uint8Array} RGBA, one colour per value
+ */
+export function cellColours(values, colorbar) {
+  const levels = colorbar.length / 4;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const rgba = new Uint8Array(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    const t = max > min ? (values[i] - min) / (max - min) : 1;
+    const k = Math.round((1 - t) * (levels - 1));
+    rgba.set(colorbar.subarray(4 * k, 4 * k + 4), 4 * i);
+  }
+  return rgba;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Pure helpers for drawing and labelling: tick choice, number formatting, colour-bar labels,
-// centre profiles, the profile plot's SVG, the line charts of the padding report and the
+// the profile plot's SVG, the line charts of the padding report and the
 // marginalization sweep, and the band diagram. No DOM access, so node can test them directly
 // and the custom elements stay about layout and events.
 
@@ -141,31 +141,6 @@ export function colorbarLabels(low, high, scale, length, minGap = 18) {
   ];
 }
 
-/**
- * The indices of the middle pixel of `n`, or of the middle two when `n` is even — the same
- * centre as the core's summary, so that the profiles of a mirror-symmetric map are symmetric.
- * @param {number} n @returns {number[]}
- */
-function middle(n) {
-  return n % 2 === 1 ? [(n - 1) / 2] : [n / 2 - 1, n / 2];
-}
-
-/**
- * The centre row and centre column of a row-major map (means over the middle two when a side
- * is even).
- * @param {Float64Array} values @param {number} height @param {number} width
- * @returns {{row: Float64Array, column: Float64Array, rows: number[], columns: number[]}}
- */
-export function centreProfiles(values, height, width) {
-  const rows = middle(height);
-  const columns = middle(width);
-  const row = new Float64Array(width);
-  const column = new Float64Array(height);
-  for (const y of rows) for (let x = 0; x < width; x++) row[x] += values[y * width + x] / rows.length;
-  for (const x of columns) for (let y = 0; y < height; y++) column[y] += values[y * width + x] / columns.length;
-  return { row, column, rows, columns };
-}
-
 /** @param {string} text @returns {string} text safe inside SVG/HTML markup */
 export function escapeXml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -214,6 +189,12 @@ export function profileSvg(series, { width, height, scale, xLabel, yLabel, marke
     ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
     : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
   const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
+  // A log axis over less than a decade may have no round number near its bottom: label the
+  // bottom itself (rounded up into the range), so the lowest points can be read.
+  if (log && yTicks.length && (yOf(yTicks[0]) - margin.top) / plotH < 0.7) {
+    const bottomTick = Number(yLo.toPrecision(2)) < yLo ? Number((yLo * 1.005).toPrecision(2)) : Number(yLo.toPrecision(2));
+    if (bottomTick < yTicks[0]) yTicks.unshift(bottomTick);
+  }
   const xTicks = linearTicks(0, xMax, Math.max(2, Math.floor(plotW / 60))).filter((v) => Number.isInteger(v));
   const f = (v) => v.toFixed(1);
   const parts = [
@@ -304,7 +285,10 @@ export function lineChartSvg(series, options) {
   const { width, height, xDomain, integerX = false, yScale = 'linear', yInclude = [], xLabel, yLabel } = options;
   const { yFormat = (v) => formatNumber(v, 3), bands = [], markers = [], rules = [] } = options;
   const bandLabels = bands.some((b) => b.label);
-  const margin = { top: bandLabels ? 14 : 10, right: 14, bottom: 34, left: 58 };
+  // A reference line's label sits in the right margin, beside the line's end, where no
+  // point of a series can cover it (inside the plot the last points did).
+  const ruleLabel = Math.max(0, ...rules.map((r) => r.label.length));
+  const margin = { top: bandLabels ? 14 : 10, right: ruleLabel ? 10 + ruleLabel * 6.5 : 14, bottom: 34, left: 58 };
   const plotW = Math.max(10, width - margin.left - margin.right);
   const plotH = Math.max(10, height - margin.top - margin.bottom);
   const log = yScale === 'log';
@@ -318,6 +302,12 @@ export function lineChartSvg(series, options) {
     ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
     : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
   const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
+  // A log axis over less than a decade may have no round number near its bottom: label the
+  // bottom itself (rounded up into the range), so the lowest points can be read.
+  if (log && yTicks.length && (yOf(yTicks[0]) - margin.top) / plotH < 0.7) {
+    const bottomTick = Number(yLo.toPrecision(2)) < yLo ? Number((yLo * 1.005).toPrecision(2)) : Number(yLo.toPrecision(2));
+    if (bottomTick < yTicks[0]) yTicks.unshift(bottomTick);
+  }
   const xTicks = linearTicks(xLo, xHi, Math.max(2, Math.floor(plotW / 56))).filter((v) => !integerX || Number.isInteger(v));
   const f = (v) => v.toFixed(1);
   const bottom = margin.top + plotH;
@@ -338,7 +328,7 @@ export function lineChartSvg(series, options) {
   for (const r of rules.filter((r) => drawable(r.y) && r.y >= yLo && r.y <= yHi)) {
     parts.push(
       `<g class="rule"><line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(yOf(r.y))}" y2="${f(yOf(r.y))}"/>`,
-      `<text x="${margin.left + plotW - 3}" y="${f(yOf(r.y) - 4)}" text-anchor="end">${escapeXml(r.label)}</text></g>`,
+      `<text x="${margin.left + plotW + 4}" y="${f(yOf(r.y))}" text-anchor="start" dominant-baseline="middle">${escapeXml(r.label)}</text></g>`,
     );
   }
   for (const m of markers.filter((m) => m.x >= xLo && m.x <= xHi)) {

@@ -1,0 +1,470 @@
+// <padlens-map>: one map on a canvas that the map worker draws into (its OffscreenCanvas),
+// at integer scales only, with zoom and pan down to single pixels (wheel, pinch, drag,
+// keyboard, buttons), its colour bar with numeric labels, and a readout of the pixel under
+// the pointer, a tap, or the keyboard cursor. The element holds no map values: it asks its
+// `source` to redraw for a new view and for the value of one pixel. Light DOM, so the page's
+// stylesheet applies.
+
+import { colorbarLabels, formatCount, formatNumber, isUniformRange } from '../../shared/draw.js';
+import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, zoomAround } from '../shared/viewport.js';
+
+const REFERENCE_TEXT = { max: 'relative to the maximum', centre: 'relative to the centre', none: '' };
+/** Pointer travel, in CSS pixels, below which a press is a tap (it reads a pixel), not a drag. */
+const TAP_SLOP = 4;
+/** Pinch steps the zoom each time the fingers' distance changes by this factor. */
+const PINCH_STEP = 1.25;
+
+/**
+ * @typedef {object} MapSource what the element asks of whoever owns the map
+ * @property {(view: import('../shared/viewport.js').View & {box: [number, number]}) => Promise<import('../shared/viewport.js').Viewport|null>} redraw
+ * @property {(y: number, x: number) => Promise<{value: number, log2Scale: number}|null>} pixel
+ */
+
+/**
+ * @typedef {object} MapData what the worker reported of the map on the canvas
+ * @property {'count'|'ratio'} kind a utilization map (raw counts) or a ratio of two
+ * @property {number} height @property {number} width
+ * @property {number} low @property {number} high relative values at the colour bar's ends
+ * @property {number} referenceValue what values are divided by
+ * @property {'max'|'centre'|'none'} reference @property {'linear'|'log'} scale
+ * @property {Uint8Array} colorbar RGBA, high first
+ * @property {string} caption what the map shows (network, size, padding, depth)
+ * @property {import('../shared/viewport.js').Viewport} viewport as drawn
+ * @property {{a: number[], b: number[]}} [offsets] ratio maps: where the compared region starts in A and B
+ */
+
+class PadlensMap extends HTMLElement {
+  /** @type {MapData|null} */
+  #data = null;
+  /** @type {MapSource|null} */
+  source = null;
+  /** @type {import('../shared/viewport.js').View} */
+  #view = FIT;
+  #cursor = null; // [y, x] of the pixel read out, kept across updates
+  #reading = null; // {pixel, value, log2Scale} of the cursor's pixel
+  #active = false; // the cursor follows a pointer or the keyboard (crosshair shown)
+  #pointers = new Map(); // pointerId → {start, last, moved}
+  #pinch = null; // {distance, point}
+  #drag = null; // {viewport, start}
+  #els = {};
+  #resize = new ResizeObserver(() => this.#onResize());
+  #offscreen = null;
+
+  connectedCallback() {
+    if (!this.#els.canvas) this.#build();
+    this.#resize.observe(this.#els.body);
+  }
+
+  disconnectedCallback() {
+    this.#resize.disconnect();
+  }
+
+  #build() {
+    this.innerHTML = `
+      <figure class="map-panel">
+        <figcaption>
+          <span class="map-heading" data-role="heading"></span>
+          <span class="map-caption" data-role="caption">computing…</span>
+          <span class="badge" data-role="stale" hidden>not updated</span>
+        </figcaption>
+        <div class="map-body" data-role="body">
+          <div class="map-frame">
+            <canvas class="map-canvas" tabindex="0" role="img" width="1" height="1"
+              aria-describedby="${this.id}-keys"></canvas>
+            <div class="cursor-box" hidden></div>
+          </div>
+          <div class="colorbar" data-role="bar" hidden>
+            <div class="colorbar-title" data-role="bar-title"></div>
+            <div class="colorbar-body">
+              <canvas class="colorbar-canvas" width="1" height="256" aria-hidden="true"></canvas>
+              <div class="colorbar-ticks" data-role="ticks"></div>
+            </div>
+          </div>
+        </div>
+        <div class="map-tools">
+          <span class="zoom-buttons" role="group" aria-label="Zoom">
+            <button type="button" class="icon-button" data-zoom="-1" aria-label="Zoom out" title="Zoom out (−)">−</button>
+            <button type="button" class="zoom-level" data-zoom="fit" aria-label="Fit the whole map" title="Fit the whole map (0)"></button>
+            <button type="button" class="icon-button" data-zoom="1" aria-label="Zoom in" title="Zoom in (+)">+</button>
+          </span>
+          <p class="hint keys" id="${this.id}-keys">Wheel or pinch to zoom, drag to pan; on the map, arrows move the cursor, + − 0 zoom.</p>
+        </div>
+        <dl class="readout" data-role="readout"></dl>
+      </figure>`;
+    const q = (s) => this.querySelector(s);
+    this.#els = {
+      heading: q('[data-role=heading]'),
+      caption: q('[data-role=caption]'),
+      stale: q('[data-role=stale]'),
+      body: q('[data-role=body]'),
+      frame: q('.map-frame'),
+      canvas: q('.map-canvas'),
+      cursorBox: q('.cursor-box'),
+      bar: q('[data-role=bar]'),
+      barTitle: q('[data-role=bar-title]'),
+      barCanvas: q('.colorbar-canvas'),
+      barBody: q('.colorbar-body'),
+      ticks: q('[data-role=ticks]'),
+      zoomLevel: q('.zoom-level'),
+      readout: q('[data-role=readout]'),
+    };
+    this.heading = this.getAttribute('heading') ?? '';
+    this.#bindPointer();
+    this.#bindKeys();
+    this.querySelector('.zoom-buttons').addEventListener('click', (event) => {
+      const zoom = event.target.closest('button')?.dataset.zoom;
+      if (!zoom || !this.#data) return;
+      if (zoom === 'fit') this.#setView(FIT);
+      else this.#zoomAt(this.#centrePoint(), Number(zoom));
+    });
+    this.#renderReadout();
+  }
+
+  /** The canvas's drawing surface, handed to the worker once (it draws into it from then on). */
+  takeOffscreen() {
+    this.#offscreen ??= this.#els.canvas.transferControlToOffscreen();
+    return this.#offscreen;
+  }
+
+  /**
+   * A new canvas in place of the old one, whose drawing surface went with a terminated
+   * worker; the next `takeOffscreen` hands out the new one. Attributes are cloned, the
+   * listeners bound again.
+   */
+  replaceCanvas() {
+    const old = this.#els.canvas;
+    const canvas = old.cloneNode(false);
+    old.replaceWith(canvas);
+    this.#els.canvas = canvas;
+    this.#offscreen = null;
+    this.#bindPointer();
+    this.#bindKeys();
+  }
+
+  /** The panel's title, e.g. "A" or "A ÷ B". */
+  set heading(text) {
+    this.#els.heading.textContent = text;
+    this.#els.heading.hidden = !text;
+    this.#label();
+  }
+
+  #label() {
+    const { heading, canvas, caption } = this.#els;
+    canvas.setAttribute('aria-label', `${heading.textContent || 'Map'}: ${caption.textContent}`);
+  }
+
+  /** Marks the map as out of date (its configuration has an error; the last good map stays). */
+  set stale(value) {
+    this.#els.stale.hidden = !value;
+  }
+
+  /**
+   * The view the map should be drawn at, with the box it may fill (device pixels): the
+   * widest the panel allows, and tall enough to see single pixels while the readout stays on
+   * screen.
+   * @returns {import('../shared/viewport.js').View & {box: [number, number]}}
+   */
+  get view() {
+    return { ...this.#view, box: this.#box() };
+  }
+
+  /** Forgets the zoom and pan: the next drawing fits the whole map. */
+  resetView() {
+    this.#view = FIT;
+  }
+
+  #box() {
+    const { body, bar } = this.#els;
+    const ratio = window.devicePixelRatio || 1;
+    const gap = parseFloat(getComputedStyle(body).columnGap) || 0;
+    const width = Math.max(40, body.clientWidth - (bar.hidden ? 0 : bar.offsetWidth + gap));
+    const height = Math.max(60, Math.min(window.innerHeight * 0.68, 620));
+    return [Math.floor(height * ratio), Math.floor(width * ratio)];
+  }
+
+  /** @param {MapData} data */
+  show(data) {
+    this.#data = data;
+    this.#els.bar.hidden = false;
+    // A uniform map is drawn in the bar's top colour (every value is 1 × the reference); a
+    // full gradient would suggest a range.
+    const uniform = isUniformRange(data.low, data.high);
+    const barRgba = uniform ? data.colorbar.slice(0, 4) : data.colorbar;
+    const bar = this.#els.barCanvas;
+    bar.height = barRgba.length / 4;
+    bar.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(barRgba), 1, bar.height), 0, 0);
+    this.#els.caption.textContent = data.caption;
+    this.#label();
+    this.#els.barTitle.textContent =
+      (data.kind === 'ratio' ? 'A ÷ B (log)' : data.reference === 'max' ? '÷ max' : '÷ centre') + (uniform ? ', uniform' : '');
+    this.#els.barTitle.title = data.kind === 'ratio' ? 'ratio of raw counts, log scale centred at 1' : REFERENCE_TEXT[data.reference];
+    if (this.#cursor && (this.#cursor[0] >= data.height || this.#cursor[1] >= data.width)) this.#cursor = null;
+    this.#applyViewport(data.viewport);
+    this.#read();
+  }
+
+  /** Sizes the canvas to the drawn viewport (CSS pixels) and places the colour bar's labels. */
+  #applyViewport(viewport) {
+    const data = this.#data;
+    if (!data || !viewport) return;
+    data.viewport = viewport;
+    const ratio = window.devicePixelRatio || 1;
+    const cssW = viewport.width / ratio;
+    const cssH = viewport.height / ratio;
+    Object.assign(this.#els.canvas.style, { width: `${cssW}px`, height: `${cssH}px` });
+    // What the canvas shows, for whoever maps a point to a pixel from outside (the tests).
+    this.#els.canvas.dataset.viewport = JSON.stringify(viewport);
+    this.dataset.mapSize = `${data.height}x${data.width}`;
+    // Zoomed in, a one-finger drag pans the map; at the fit scale it scrolls the page.
+    this.#els.canvas.classList.toggle('zoomed', this.#view.zoom !== null);
+    this.#els.barBody.style.height = `${Math.max(cssH, 120)}px`;
+    this.#els.ticks.replaceChildren(
+      ...colorbarLabels(data.low, data.high, data.scale, Math.max(cssH, 120)).map((label) => {
+        const span = document.createElement('span');
+        span.className = label.end ? 'tick end' : 'tick';
+        span.style.top = `${label.offset * 100}%`;
+        span.textContent = label.text;
+        return span;
+      }),
+    );
+    const fit = fitZoom([data.height, data.width], this.#box());
+    const z = viewport.zoom;
+    this.#els.zoomLevel.textContent = `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`;
+    this.#els.zoomLevel.title = `${z >= 1 ? `each map pixel is ${z} × ${z} screen pixels` : `each screen pixel is the mean of ${-z} × ${-z} map pixels`}${this.#view.zoom === null ? '' : ' — click to fit the whole map (0)'}`;
+    this.querySelector('[data-zoom="1"]').disabled = stepZoom(z, 1, fit) === z;
+    this.querySelector('[data-zoom="-1"]').disabled = stepZoom(z, -1, fit) === z;
+    this.#placeCursor();
+  }
+
+  async #setView(view) {
+    if (!this.#data || !this.source) return;
+    this.#view = view;
+    const viewport = await this.source.redraw(this.view);
+    if (viewport) this.#applyViewport(viewport);
+  }
+
+  #centrePoint() {
+    const v = this.#data.viewport;
+    return this.#cursor && this.#active
+      ? (({ top, left, size }) => [top + size / 2, left + size / 2])(pixelBox(v, this.#cursor))
+      : [v.height / 2, v.width / 2];
+  }
+
+  /** Zooms one step in (1) or out (−1), keeping the map point under `point` in place. */
+  #zoomAt(point, direction) {
+    const data = this.#data;
+    const size = [data.height, data.width];
+    const fit = fitZoom(size, this.#box());
+    const zoom = stepZoom(data.viewport.zoom, direction, fit);
+    if (zoom === data.viewport.zoom) return;
+    this.#setView(zoomAround(data.viewport, point, zoom, fit));
+  }
+
+  /** Device-pixel position of a pointer event on the canvas. */
+  #devicePoint(event) {
+    const rect = this.#els.canvas.getBoundingClientRect();
+    const v = this.#data.viewport;
+    return [((event.clientY - rect.top) / rect.height) * v.height, ((event.clientX - rect.left) / rect.width) * v.width];
+  }
+
+  #bindPointer() {
+    const { canvas } = this.#els;
+    canvas.addEventListener('pointerdown', (event) => {
+      if (!this.#data) return;
+      const point = [event.clientY, event.clientX];
+      this.#pointers.set(event.pointerId, { start: point, last: point, moved: false });
+      canvas.setPointerCapture(event.pointerId);
+      if (this.#pointers.size === 2) {
+        const [p, q] = [...this.#pointers.values()].map((p) => p.last);
+        this.#pinch = { distance: Math.hypot(p[0] - q[0], p[1] - q[1]) };
+        this.#drag = null;
+      } else {
+        this.#drag = { viewport: this.#data.viewport, start: point };
+      }
+    });
+    canvas.addEventListener('pointermove', (event) => {
+      if (!this.#data) return;
+      const tracked = this.#pointers.get(event.pointerId);
+      if (!tracked) {
+        // A mouse or pen hovering: read the pixel under it.
+        if (event.pointerType !== 'touch') this.#moveTo(pixelAt(this.#data.viewport, [this.#data.height, this.#data.width], this.#devicePoint(event)), true);
+        return;
+      }
+      tracked.last = [event.clientY, event.clientX];
+      tracked.moved ||= Math.hypot(tracked.last[0] - tracked.start[0], tracked.last[1] - tracked.start[1]) > TAP_SLOP;
+      if (this.#pinch && this.#pointers.size === 2) {
+        const [p, q] = [...this.#pointers.values()].map((p) => p.last);
+        const distance = Math.hypot(p[0] - q[0], p[1] - q[1]);
+        const rect = canvas.getBoundingClientRect();
+        const v = this.#data.viewport;
+        const mid = [(((p[0] + q[0]) / 2 - rect.top) / rect.height) * v.height, (((p[1] + q[1]) / 2 - rect.left) / rect.width) * v.width];
+        if (distance > this.#pinch.distance * PINCH_STEP || distance < this.#pinch.distance / PINCH_STEP) {
+          this.#zoomAt(mid, distance > this.#pinch.distance ? 1 : -1);
+          this.#pinch.distance = distance;
+        }
+        return;
+      }
+      if (this.#drag && tracked.moved) {
+        // CSS pixels of pointer travel → device pixels of the canvas.
+        const scale = this.#data.viewport.width / canvas.getBoundingClientRect().width;
+        const delta = [(tracked.last[0] - this.#drag.start[0]) * scale, (tracked.last[1] - this.#drag.start[1]) * scale];
+        this.#setView(panBy(this.#drag.viewport, [this.#data.height, this.#data.width], delta));
+      } else if (event.pointerType !== 'touch') {
+        this.#moveTo(pixelAt(this.#data.viewport, [this.#data.height, this.#data.width], this.#devicePoint(event)), true);
+      }
+    });
+    const release = (event) => {
+      const tracked = this.#pointers.get(event.pointerId);
+      this.#pointers.delete(event.pointerId);
+      if (this.#pointers.size < 2) this.#pinch = null;
+      if (this.#pointers.size === 0) this.#drag = null;
+      // A tap (or a click) reads the pixel under it: touch has no hover.
+      if (tracked && !tracked.moved && event.type === 'pointerup' && this.#data) {
+        this.#moveTo(pixelAt(this.#data.viewport, [this.#data.height, this.#data.width], this.#devicePoint(event)), true);
+      }
+    };
+    canvas.addEventListener('pointerup', release);
+    canvas.addEventListener('pointercancel', release);
+    canvas.addEventListener('pointerleave', (event) => {
+      if (event.pointerType !== 'touch' && !this.#pointers.size) this.#setActive(false);
+    });
+    canvas.addEventListener('wheel', (event) => {
+      if (!this.#data) return;
+      event.preventDefault();
+      this.#zoomAt(this.#devicePoint(event), event.deltaY < 0 ? 1 : -1);
+    }, { passive: false });
+  }
+
+  #bindKeys() {
+    const { canvas } = this.#els;
+    canvas.addEventListener('focus', () => {
+      // Only a keyboard focus brings a cursor: a tap also focuses, and must read its own pixel.
+      if (!this.#data || !canvas.matches(':focus-visible')) return;
+      this.#moveTo(this.#cursor ?? [Math.floor(this.#data.height / 2), Math.floor(this.#data.width / 2)], true);
+    });
+    canvas.addEventListener('blur', () => this.#setActive(false));
+    canvas.addEventListener('keydown', (event) => {
+      if (!this.#data) return;
+      const steps = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+      const step = steps[event.key];
+      if (step) {
+        event.preventDefault();
+        const by = event.shiftKey ? 10 : 1;
+        const [y, x] = this.#cursor ?? [0, 0];
+        const next = [
+          Math.min(this.#data.height - 1, Math.max(0, y + step[0] * by)),
+          Math.min(this.#data.width - 1, Math.max(0, x + step[1] * by)),
+        ];
+        this.#moveTo(next, true);
+        const reveal = revealPixel(this.#data.viewport, [this.#data.height, this.#data.width], next);
+        if (reveal) this.#setView(reveal);
+      } else if (event.key === '+' || event.key === '=') {
+        event.preventDefault();
+        this.#zoomAt(this.#centrePoint(), 1);
+      } else if (event.key === '-' || event.key === '_') {
+        event.preventDefault();
+        this.#zoomAt(this.#centrePoint(), -1);
+      } else if (event.key === '0') {
+        event.preventDefault();
+        this.#setView(FIT);
+      }
+    });
+  }
+
+  #moveTo(pixel, active) {
+    if (!pixel) {
+      this.#setActive(false);
+      return;
+    }
+    const same = this.#cursor && this.#cursor[0] === pixel[0] && this.#cursor[1] === pixel[1];
+    this.#cursor = pixel;
+    this.#setActive(active);
+    if (!same) this.#read();
+  }
+
+  /** Asks the source for the cursor's pixel and shows it when it comes (if still current). */
+  async #read() {
+    const pixel = this.#cursor;
+    if (!pixel || !this.source || !this.#data) {
+      this.#reading = null;
+      this.#renderReadout();
+      return;
+    }
+    this.#els.readout.dataset.pending = '';
+    const reading = await this.source.pixel(pixel[0], pixel[1]);
+    if (this.#cursor !== pixel) return;
+    delete this.#els.readout.dataset.pending;
+    this.#reading = reading && { pixel, ...reading };
+    this.#renderReadout();
+  }
+
+  #setActive(active) {
+    this.#active = active && Boolean(this.#cursor);
+    this.#els.cursorBox.hidden = !this.#active;
+    this.#placeCursor();
+    this.dispatchEvent(new CustomEvent('pixel', { bubbles: true, detail: this.#active ? { y: this.#cursor[0], x: this.#cursor[1] } : null }));
+  }
+
+  /** Outlines the cursor's pixel on the canvas (at least a few screen pixels, to be seen). */
+  #placeCursor() {
+    const { cursorBox } = this.#els;
+    if (!this.#cursor || !this.#data?.viewport || cursorBox.hidden) return;
+    const ratio = window.devicePixelRatio || 1;
+    const { top, left, size } = pixelBox(this.#data.viewport, this.#cursor);
+    const side = Math.max(size / ratio, 5);
+    const inset = (side - size / ratio) / 2;
+    Object.assign(cursorBox.style, {
+      top: `${top / ratio - inset}px`,
+      left: `${left / ratio - inset}px`,
+      width: `${side}px`,
+      height: `${side}px`,
+    });
+  }
+
+  #onResize() {
+    // The panel changed width: redraw at the view's box (the fit scale may change).
+    if (this.#data) this.#setView(this.#view);
+  }
+
+  #renderReadout() {
+    const data = this.#data;
+    const c = this.#cursor;
+    const r = this.#reading && c && this.#reading.pixel === c ? this.#reading : null;
+    const entries = [
+      ['row y', c ? String(c[0]) : '–'],
+      ['column x', c ? String(c[1]) : '–'],
+    ];
+    if (!data || data.kind === 'count') {
+      const count = r ? formatCount(r.value, r.log2Scale) : null;
+      entries.push(
+        ['raw count', count ? count.exact ?? count.approx : '–', count?.exact && count.approx !== count.exact ? `≈ ${count.approx}` : ''],
+        [data?.reference === 'centre' ? '÷ centre' : '÷ max', r ? formatNumber(r.value / data.referenceValue, 5) : '–'],
+      );
+    } else {
+      entries.push(['A ÷ B', r ? formatNumber(r.value, 6) : '–']);
+      const { a, b } = data.offsets;
+      if (c && (a[0] !== b[0] || a[1] !== b[1])) {
+        entries.push(['pixels', `A (${c[0] + a[0]}, ${c[1] + a[1]}) ÷ B (${c[0] + b[0]}, ${c[1] + b[1]})`]);
+      }
+    }
+    this.#els.readout.replaceChildren(
+      ...entries.map(([term, text, note]) => {
+        const div = document.createElement('div');
+        const dt = document.createElement('dt');
+        const dd = document.createElement('dd');
+        dt.textContent = term;
+        dd.textContent = text;
+        if (note) {
+          const small = document.createElement('span');
+          small.className = 'approx';
+          small.textContent = ` ${note}`;
+          dd.append(small);
+        }
+        div.append(dt, dd);
+        return div;
+      }),
+    );
+  }
+}
+
+customElements.define('padlens-map', PadlensMap);
