@@ -208,14 +208,28 @@ impl NetworkJs {
     /// axis}`); null when the query is fine.
     #[wasm_bindgen(js_name = nearestValid)]
     pub fn nearest_valid(&self, query: JsValue) -> Result<JsValue, JsValue> {
-        let query = QueryJs::parse(query)?;
-        match request::nearest_valid(&self.network, query).map_err(js_error)? {
-            None => Ok(JsValue::NULL),
-            Some((query, problem)) => to_js(&NearestJs {
-                query: QueryJs::of(query),
-                problem: problem.into(),
-            }),
-        }
+        let query: QueryJs = from_js(query, "map query")?;
+        // A mode this build does not know (a link from elsewhere) falls back to the
+        // network's own padding, and is the first thing said.
+        let (mode, unknown_mode) = match query.mode.as_deref().map(str::parse::<PaddingMode>) {
+            Some(Err(error)) => (None, Some(error)),
+            parsed => (parsed.transpose().map_err(js_error)?, None),
+        };
+        let query = MapQuery {
+            size: [query.height, query.width],
+            mode,
+            depth: query.depth,
+        };
+        let nearest = request::nearest_valid(&self.network, query).map_err(js_error)?;
+        let (query, problem) = match (nearest, unknown_mode) {
+            (None, None) => return Ok(JsValue::NULL),
+            (Some((query, problem)), None) => (query, problem),
+            (nearest, Some(unknown)) => (nearest.map_or(query, |(q, _)| q), unknown),
+        };
+        to_js(&NearestJs {
+            query: QueryJs::of(query),
+            problem: problem.into(),
+        })
     }
 
     /// Computes a utilization map; it stays in WASM memory.
@@ -486,6 +500,32 @@ pub fn colorbar(colormap: &str, length: usize) -> Result<Vec<u8>, JsValue> {
         colormap,
         length.min(render::MAX_CANVAS_SIDE),
     ))
+}
+
+/// One RGBA colour per value, coloured as a map is (`display`: `{colormap, reference,
+/// scale}`) over the values' own range: for small maps drawn cell by cell (the explainer).
+#[wasm_bindgen(js_name = colourValues)]
+pub fn colour_values(values: &[f64], display: JsValue) -> Result<Vec<u8>, JsValue> {
+    let display: RenderOptions = if display.is_undefined() || display.is_null() {
+        RenderOptions::default()
+    } else {
+        from_js(display, "display options")?
+    };
+    let scale =
+        ColourScale::sequential(values, [1, values.len()], display, None).map_err(js_error)?;
+    Ok(values.iter().flat_map(|&v| scale.colour(v)).collect())
+}
+
+/// The widest padding the explainer takes for a layer of this kernel and dilation.
+#[wasm_bindgen(js_name = explainMaxPadding)]
+pub fn explain_max_padding(kernel: usize, dilation: usize) -> usize {
+    explainer::max_padding(&explainer::ExplainerLayer {
+        kernel,
+        stride: 1,
+        dilation,
+        padding: 0,
+        mode: PaddingMode::Zeros,
+    })
 }
 
 /// The step-through explainer: `{height, width, layers: [{kernel, stride, dilation, padding,

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
+import { mapSize, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -89,8 +89,7 @@ test('the size advice gives the rule, and choosing a suggested size applies it t
   assert.equal(summary.size, '225 × 225');
   assert.equal(summary.left_to_right, '1');
   assert.equal(summary.top_to_bottom, '1');
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
-  assert.deepEqual([map.height, map.width], [225, 225]);
+  assert.deepEqual(await mapSize(page, '#map-a'), [225, 225]);
   assert.match(await page.textContent('#uneven-report .advice'), /Height and width 225\s+even at every layer/);
 
   // An alternative's input size applies the same way.
@@ -131,7 +130,7 @@ test('the framework switch turns the verdict to the other side', async () => {
   assert.equal(conv1.text, 'uneven: more bottom, right', 'SAME puts the extra pixel after');
   assert.deepEqual(conv1.cells.slice(3, 5), ['2 / 3', '2 / 3']);
   assert.equal(rows.find((r) => r.layer === 'maxpool').text, 'uneven: more bottom, right');
-  assert.match(await page.textContent('#alternatives-title + p + .table-scroll tr.as-is'), /TF\/Keras SAME/);
+  assert.match(await page.textContent('#uneven-report .alternatives-table tr.as-is'), /TF\/Keras SAME/);
   // The map leans the other way: left ÷ right below 1 instead of above.
   const tfLast = await page.$eval('#depth-chart tbody tr:last-child', (r) => r.cells[2].textContent);
   assert.ok(Number(torchLast) > 1 && Number(tfLast) < 1, `left ÷ right ${torchLast} then ${tfLast}`);
@@ -197,9 +196,9 @@ test('the map’s marginalization and a sweep with two series', async () => {
   const hash = '#arch=resnet50&h=224&w=224&tau=0.5&sweep.from=32&sweep.to=288&sweep.step=32&sweep.b.arch=vgg19&sweep.b.mode=symmetric';
   const { page, context, log } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitReport(page);
-  // The uneven map's band is wider at the bottom and right (README: resnet50 at 224).
-  assert.equal(await page.textContent('#margin-current td[data-field=band]'), '11, 30, 11, 30');
-  assert.equal(await page.textContent('#margin-current td[data-field=share]'), '50.73%');
+  // The uneven map's band is wider at the bottom and right (definitions.md §4: resnet50 at 224).
+  assert.equal(await page.textContent('#margin-current td[data-field=band]'), '16, 36, 16, 36');
+  assert.equal(await page.textContent('#margin-current td[data-field=share]'), '46.82%');
   assert.ok(await page.isChecked('#sweep-second'));
   assert.equal(await page.inputValue('#sweep-b-mode'), 'symmetric');
 
@@ -222,7 +221,7 @@ test('the map’s marginalization and a sweep with two series', async () => {
   assert.deepEqual(rows.map((r) => r[0]), ['32', '64', '96', '128', '160', '192', '224', '256', '288']);
   // Symmetric padding and sizes that every pooling divides: a uniform map, nothing marginalized.
   assert.ok(rows.every((r) => r[4] === '0%' && r[5] === '0, 0, 0, 0'), 'vgg19 symmetric: no marginalization');
-  assert.deepEqual(rows[6].slice(1, 4), ['50.73%', '11, 30, 11, 30', '13.39%'], 'the sweep agrees with the map at 224');
+  assert.deepEqual(rows[6].slice(1, 4), ['46.82%', '16, 36, 16, 36', '16.07%'], 'the sweep agrees with the map at 224');
   assert.ok(rows.every((r) => parseFloat(r[1]) > 10), 'resnet50 zeros: marginalized');
   assert.deepEqual(log.errors, []);
   await context.close();
@@ -244,8 +243,7 @@ test('a long sweep runs in the background, and Cancel stops it', async () => {
   const before = await progress();
   await page.fill('#a-height', '100');
   await waitIdle(page);
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
-  assert.deepEqual([map.height, map.width], [100, 100]);
+  assert.deepEqual(await mapSize(page, '#map-a'), [100, 100]);
   await page.waitForFunction((n) => document.querySelector('#sweep-progress').value > n, before, { timeout: 30000 });
   assert.equal(await page.getAttribute('#sweep', 'data-status'), 'running', 'still sweeping after the map updated');
 
@@ -270,7 +268,7 @@ test('a long sweep runs in the background, and Cancel stops it', async () => {
   // The map's worker was not the one: the map still follows the controls.
   await page.fill('#a-height', '90');
   await waitIdle(page);
-  assert.equal((await canvasStats(page, '#map-a canvas.map-canvas')).height, 90);
+  assert.deepEqual(await mapSize(page, '#map-a'), [90, 90]);
   assert.equal(await page.locator('#sweep-chart tbody tr').count(), stopped, 'the points so far stay on the chart');
 
   // The sweep worker was replaced by a fresh one: the next sweep runs at once (behind the
@@ -298,12 +296,12 @@ test('the report and sweep settings live in the URL', async () => {
   });
   assert.match(await page.textContent('#uneven-report .advice-sizes'), /in 100–300/);
   assert.match(await page.textContent('#margin-subject'), /τ = 0\.3/);
-  // A lower τ counts fewer pixels as marginalized than the default 0.5 (50.73%).
-  assert.ok(parseFloat(await page.textContent('#margin-current td[data-field=share]')) < 50);
+  // A lower τ counts fewer pixels as marginalized than the default 0.5 (46.82%).
+  assert.ok(parseFloat(await page.textContent('#margin-current td[data-field=share]')) < 46);
 
   await page.fill('#tau', '0.5');
   await waitReport(page);
-  assert.equal(await page.textContent('#margin-current td[data-field=share]'), '50.73%');
+  assert.equal(await page.textContent('#margin-current td[data-field=share]'), '46.82%');
   await page.uncheck('#sweep-second');
   await page.fill('#sweep-step', '16');
   const written = await page.evaluate(() => location.hash);

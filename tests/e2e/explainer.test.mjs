@@ -4,19 +4,15 @@
 // they should, a bad link draws the nearest view and says why where it is seen, a
 // configuration the core refuses keeps the last view, and the URL reproduces a view.
 
-import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, useBrowser, waitIdle } from './harness.mjs';
-import * as wasm from '../../www/pkg/padlens.js';
+import { CATALOG as catalog, wasm } from './core.mjs';
 import {
   PRESETS, changesText, decodeHash, defaultState, encodeHash, paddingNote, pixelLabel, presetState, problemPlace, runningSums, stepProblem, toConfig,
 } from '../../www/js/explainer/shared/model.js';
-import { cellColours, countText, inkFor } from '../../www/js/explainer/client/svg.js';
+import { countText, inkFor } from '../../www/js/explainer/client/svg.js';
 
-// The core itself, as the page loads it, for its catalogue and its verdicts.
-wasm.initSync({ module: fs.readFileSync(new URL('../../www/pkg/padlens_bg.wasm', import.meta.url)) });
-const catalog = wasm.catalog();
 
 // ---- the pure model ----
 
@@ -129,14 +125,15 @@ test('counts print every digit, fractions four, and text stays readable on the c
   assert.equal(inkFor(253, 231, 37), 'dark');
 });
 
-test('counts take their colours from the core’s colour bar, lowest count at its bottom', () => {
+test('counts take their colours from the core: the highest count the top of its colour bar', () => {
   const bar = wasm.colorbar(catalog.colormaps[0], 256);
-  const rgba = cellColours([4, 6, 9], bar);
+  const display = { colormap: catalog.colormaps[0], reference: 'max', scale: 'linear' };
+  const rgba = wasm.colourValues(Float64Array.from([4, 6, 9]), display);
   const colour = (i) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
   assert.deepEqual(colour(2), Array.from(bar.subarray(0, 4)), 'the highest count: the top of the bar');
   assert.deepEqual(colour(0), Array.from(bar.subarray(bar.length - 4)), 'the lowest: its bottom');
-  assert.deepEqual(colour(1), Array.from(bar.subarray(4 * 153, 4 * 154)), '6 is 2/5 of the way up');
-  assert.deepEqual(Array.from(cellColours([9, 9], bar).subarray(0, 4)), Array.from(bar.subarray(0, 4)), 'a uniform map: the top colour');
+  const uniform = wasm.colourValues(Float64Array.from([9, 9]), display);
+  assert.deepEqual(Array.from(uniform.subarray(0, 4)), Array.from(bar.subarray(0, 4)), 'a uniform map: the top colour');
 });
 
 // ---- the page ----
@@ -416,4 +413,139 @@ test('the URL reproduces the view: size, both layers, mode, pixel and step', asy
   assert.equal(stepsAgain.sum, steps.sum);
   assert.deepEqual(await readCounts(again), counts);
   await second.context.close();
+});
+
+// ---- bad links ----
+
+/**
+ * Bad links, each with where its message belongs and what the controls show instead. Every
+ * one must draw (no blank panels), with the message beside that control only, and seen
+ * without scrolling.
+ */
+const BAD_LINKS = [
+  { hash: '#h=2&w=2&k=3&p=2&mode=reflect', beside: '#l1-error', says: /reflect padding of 2 .*Showing padding 1\.$/, shows: { '#l1-padding': '1', '#l1-mode': 'reflect' } },
+  { hash: '#h=0', beside: '#size-error', says: /must be 1 to 16, got 0\. Showing height 1 and width 1\.$/, shows: { '#height': '1', '#width': '1' } },
+  { hash: '#h=99', beside: '#size-error', says: /got 99\. Showing height 16 and width 16\.$/, shows: { '#height': '16' } },
+  { hash: '#k=99', beside: '#l1-error', says: /kernel must be 1 to 7, got 99\. Showing kernel 7\.$/, checked: '#l1-kernel-7' },
+  { hash: '#k=7&h=2&w=2&p=0&mode=valid', beside: '#size-error', says: /larger than the padded input.*Showing kernel 2\.$/, checked: '#l1-kernel-2' },
+  { hash: '#k2=9&mode2=reflect&h=3&w=3&p2=4', beside: '#l2-error', says: /got 9\. Showing layer 2's kernel 7 and padding 2\.$/, checked: '#l2-kernel-7', shows: { '#l2-padding': '2' } },
+  { hash: '#mode=mirror', beside: '#l1-error', says: /no padding mode “mirror”.*Showing zeros\.$/, shows: { '#l1-mode': 'zeros' } },
+  { hash: '#px=99,99', beside: '#counts-problem', says: /got 99\. Showing pixel W \(row 6, column 6\)\.$/, pixel: '6,6' },
+  { hash: '#step=999', beside: '#steps-problem', says: /window 999 of pixel a, but it is read by 4 windows\. Showing window 4\.$/, position: 'window 4 of 4' },
+];
+
+const MESSAGE_SLOTS = ['#size-error', '#l1-error', '#l2-error', '#counts-problem', '#steps-problem', '#colormap-error'];
+
+/** Whether an element is wholly inside the window, as loaded (no scrolling). */
+function inView(page, selector) {
+  return page.$eval(selector, (el) => {
+    const box = el.getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+}
+
+for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+  for (const bad of BAD_LINKS) {
+    test(`bad link ${bad.hash} at ${viewport.width}×${viewport.height}: drawn, and why beside ${bad.beside}, seen without scrolling`, async () => {
+      const { page, context, log } = await openPage(env.browser, env.origin, `/explain.html${bad.hash}`, viewport);
+      await waitIdle(page);
+      // Drawn: both grids have cells, nothing is marked out of date.
+      assert.ok((await page.locator('#counts .cell').count()) > 0, 'the count map is drawn');
+      assert.ok((await page.locator('#padded .cell').count()) > 0, 'the padded input is drawn');
+      assert.ok(await page.isHidden('#counts [data-role=stale]'), 'the view is the link’s nearest, not a stale one');
+      // Beside its control, and only there.
+      assert.ok(await page.isVisible(bad.beside), `the message is beside ${bad.beside}`);
+      assert.match(await page.textContent(bad.beside), bad.says);
+      for (const slot of MESSAGE_SLOTS.filter((s) => s !== bad.beside)) {
+        assert.ok(await page.isHidden(slot), `nothing beside ${slot}`);
+      }
+      // Seen first: the notice above the figures says it too, inside the window as loaded.
+      assert.match(await page.textContent('#notice .notice-message'), bad.says);
+      assert.ok(await inView(page, '#notice'), 'the notice is visible without scrolling');
+      // The controls and the URL show what is drawn.
+      for (const [selector, value] of Object.entries(bad.shows ?? {})) assert.equal(await page.inputValue(selector), value, selector);
+      if (bad.checked) assert.ok(await page.isChecked(bad.checked), bad.checked);
+      if (bad.pixel) assert.equal(await selectedPixel(page), bad.pixel);
+      if (bad.position) assert.equal((await readSteps(page)).position, bad.position);
+      const drawn = await page.evaluate(() => location.hash);
+      assert.equal(wasm.explainNearestValid(toConfig(decodeHash(drawn, catalog).state)), null, `the URL holds the drawn view: ${drawn}`);
+      const problems = log.console.filter((m) => m.type === 'error' || m.type === 'warning');
+      assert.deepEqual([...problems, ...log.errors], [], 'console errors or page errors');
+      await context.close();
+    });
+  }
+}
+
+test('on a phone the notice leads to the control: layer 2’s message is brought into view', async () => {
+  const { page, context } = await openPage(env.browser, env.origin, '/explain.html#k2=9&mode2=reflect&h=3&w=3&p2=4', { width: 390, height: 844 });
+  await waitIdle(page);
+  assert.ok(!(await inView(page, '#l2-error')), 'below the figures at first');
+  await page.click('#notice .notice-go');
+  await page.waitForFunction(() => {
+    const box = document.querySelector('#l2-error').getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }, null, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'l2-kernel-7', 'the kernel it is about has the focus');
+  await context.close();
+});
+
+test('an error is placed beside the layer its position names, whatever its wording', async () => {
+  const { page, context } = await open('#h=3&w=3&k=3&p=1&mode=zeros&k2=7&p2=2&mode2=reflect');
+  assert.ok(await page.isHidden('#notice'), 'a good link needs no notice');
+  const before = await readCounts(page);
+  // "layer 2's padding must be 0 to 6, got 9" names no `layer 2` the old wording-based guess
+  // looked for; its position says layer 2.
+  await page.fill('#l2-padding', '9');
+  await page.press('#l2-padding', 'Enter');
+  assert.ok(await page.isVisible('#l2-error'));
+  assert.match(await page.textContent('#l2-error'), /got 9/);
+  assert.ok(await page.isHidden('#l1-error'), 'not beside layer 1');
+  assert.equal(await page.getAttribute('#l2-padding', 'aria-invalid'), '');
+  assert.equal(await page.getAttribute('#l1-padding', 'aria-invalid'), null);
+  assert.ok(await page.isVisible('#counts [data-role=stale]'), 'the last view is marked not updated');
+  assert.ok(await page.isHidden('#notice'), 'a refused control is not a link: no notice');
+  assert.deepEqual(await readCounts(page), before, 'the last good map stays');
+  // Reflect wider than layer 2's 3×3 input: the position again says layer 2.
+  await page.fill('#l2-padding', '3');
+  await page.press('#l2-padding', 'Enter');
+  assert.match(await page.textContent('#l2-error'), /reflect padding of 3/);
+  assert.ok(await page.isHidden('#l1-error'));
+  await page.fill('#l2-padding', '2');
+  await page.press('#l2-padding', 'Enter');
+  assert.ok(await page.isHidden('#l2-error'));
+  assert.ok(await page.isHidden('#counts [data-role=stale]'));
+  await context.close();
+});
+
+test('a smaller kernel narrows the padding to what the core allows, and in-page links keep the view', async () => {
+  const { page, context } = await open('#h=7&w=7&k=5&p=4&mode=zeros');
+  await page.click('label[for=l1-kernel-1]');
+  assert.equal(await page.inputValue('#l1-padding'), '0', 'a 1×1 kernel takes no padding');
+  assert.ok(await page.isHidden('#l1-error'));
+  assert.ok((await readCounts(page)).flat().every((c) => c === 1), 'a 1×1 layer reads every pixel once');
+  await page.click('label[for=l1-kernel-3]');
+  assert.equal(await page.inputValue('#l1-padding'), '0', 'a wider kernel keeps the padding');
+  assert.match(await page.textContent('#layer-1 [data-role=padding-hint]'), /^0 to 2 /);
+  const hash = await page.evaluate(() => location.hash);
+  await page.click('a[href="#learn"]');
+  assert.equal(await page.evaluate(() => location.hash), hash, 'the view stays in the URL');
+  assert.equal(await page.inputValue('#l1-padding'), '0', 'and on screen');
+  await context.close();
+});
+
+test('a bad link followed with the page open is drawn at its nearest too, and the next good change clears the notice', async () => {
+  const { page, context } = await open();
+  await page.evaluate(() => {
+    location.hash = '#h=2&w=2&k=3&p=2&mode=reflect';
+  });
+  await page.waitForSelector('#l1-error:not([hidden])');
+  assert.equal(await page.inputValue('#l1-padding'), '1');
+  assert.equal(await page.inputValue('#height'), '2');
+  assert.ok(await page.isVisible('#notice'));
+  assert.ok(await page.isHidden('#counts [data-role=stale]'), 'drawn, not stale');
+  assert.equal((await readCounts(page)).flat().length, 4, 'the 2×2 image is drawn');
+  await page.click('#preset-list [data-preset=zeros]');
+  assert.ok(await page.isHidden('#notice'));
+  assert.ok(await page.isHidden('#l1-error'));
+  await context.close();
 });

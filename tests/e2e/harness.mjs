@@ -121,7 +121,13 @@ export function waitIdle(page, timeout = 30000) {
  * @returns {Promise<{width: number, height: number, distinct: number, hash: string, pixels: PNG}>}
  */
 export async function canvasStats(page, selector) {
-  const png = PNG.sync.read(await page.locator(selector).screenshot());
+  // Layout may place the canvas at a fractional position; the screenshot of its box would
+  // then include a sliver of what surrounds it. Clip to the whole pixels inside the box.
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  const box = await page.locator(selector).boundingBox();
+  const [left, top] = [Math.ceil(box.x), Math.ceil(box.y)];
+  const clip = { x: left, y: top, width: Math.floor(box.x + box.width) - left, height: Math.floor(box.y + box.height) - top };
+  const png = PNG.sync.read(await page.screenshot({ clip }));
   const colours = new Set();
   let hash = 0x811c9dc5;
   for (let i = 0; i < png.data.length; i += 4) {

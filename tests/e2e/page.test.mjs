@@ -1,8 +1,9 @@
-// The page loads cleanly and draws what the core computes.
+// The page loads cleanly and draws what the core computes: at integer scales, with zoom and
+// pan down to single pixels and the readout following, on a desktop and on a phone.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, hoverPixel, openPage, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
+import { canvasStats, hoverPixel, mapSize, openPage, pixelPoint, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -25,7 +26,8 @@ test('the page loads without console errors or warnings and fetches only from 12
   assert.deepEqual(outside, [], 'requests leaving 127.0.0.1');
   // The recording must see the worker's requests too, or the check above proves nothing.
   assert.ok(log.requests.some((url) => url.endsWith('/pkg/padlens_bg.wasm')), 'the WASM fetch was recorded');
-  assert.ok(log.requests.some((url) => url.endsWith('/js/worker.js')), 'the worker script was recorded');
+  assert.ok(log.requests.some((url) => url.endsWith('/js/explorer/worker/map-worker.js')), 'the map worker was recorded');
+  assert.ok(log.requests.some((url) => url.endsWith('/js/analysis/worker/analysis-worker.js')), 'the analysis worker was recorded');
   await context.close();
 });
 
@@ -44,9 +46,8 @@ test('every control has a label', async () => {
 test('the map is drawn: VGG-19 at 224 with zeros padding is varied', async () => {
   const { page, context } = await openPage(env.browser, env.origin, `/${VGG19_ZEROS}`);
   await waitIdle(page);
+  assert.deepEqual(await mapSize(page, '#map-a'), [224, 224]);
   const map = await canvasStats(page, '#map-a canvas.map-canvas');
-  assert.equal(map.width, 224);
-  assert.equal(map.height, 224);
   assert.ok(map.distinct > 50, `a foveated map has many colours, got ${map.distinct}`);
   const bar = await canvasStats(page, '#map-a canvas.colorbar-canvas');
   assert.ok(bar.distinct > 50, 'the colour bar is a gradient');
@@ -130,10 +131,155 @@ test('dragging the size slider shows the last size, not a queue of stale ones', 
     }
   });
   await waitIdle(page);
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
-  assert.deepEqual([map.height, map.width], [239, 239]);
+  assert.deepEqual(await mapSize(page, '#map-a'), [239, 239]);
   assert.equal(await page.inputValue('#a-width'), '239', 'linked width follows');
   const summary = await readSummary(page);
   assert.equal(summary.size, '239 × 239');
   await context.close();
 });
+
+/** The viewport the worker drew a map's canvas at (device pixels). */
+const viewportOf = async (page, map = '#map-a') => JSON.parse(await page.$eval(`${map} canvas.map-canvas`, (c) => c.dataset.viewport));
+
+test('maps are drawn at an integer scale: ResNet-50’s stride grid has even stripes', async () => {
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224', { width: 1500, height: 1000 });
+  await waitIdle(page);
+  const viewport = await viewportOf(page);
+  assert.ok(Number.isInteger(viewport.zoom) && viewport.zoom >= 1, `zoom ${viewport.zoom}`);
+  assert.equal(viewport.width, 224 * viewport.zoom, 'the canvas is the map at k device pixels per map pixel');
+  const css = await page.$eval('#map-a canvas.map-canvas', (c) => c.getBoundingClientRect().width);
+  assert.equal(css, 224 * viewport.zoom, 'and shown at that size (device pixel ratio 1)');
+  // Every map pixel covers k × k screen pixels: along the centre row, each run of one colour
+  // is a multiple of k wide (a non-integer scale made runs of k and k + 1).
+  const stats = await canvasStats(page, '#map-a canvas.map-canvas');
+  const { data, width } = stats.pixels;
+  const y = Math.floor(stats.height / 2);
+  const runs = [];
+  let run = 1;
+  for (let x = 1; x < width; x++) {
+    const [i, j] = [(y * width + x) * 4, (y * width + x - 1) * 4];
+    if (data[i] === data[j] && data[i + 1] === data[j + 1] && data[i + 2] === data[j + 2]) run++;
+    else {
+      runs.push(run);
+      run = 1;
+    }
+  }
+  // The first and last runs may be cut by the clip; the rest are whole map pixels.
+  assert.ok(runs.length > 20);
+  assert.ok(runs.slice(1, -1).every((r) => r % viewport.zoom === 0), `runs ${runs.slice(0, 30)}`);
+  await context.close();
+});
+
+test('zoom and pan go down to single pixels, and the readout follows', async () => {
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=vgg19&h=512&w=512&mode=zeros');
+  await waitIdle(page);
+  const fit = await viewportOf(page);
+  assert.equal(fit.zoom, -2, 'a 512² map in a panel of about 400 px is shown 1:2, each screen pixel the mean of 2 × 2');
+  assert.match(await page.textContent('#map-a .zoom-level'), /fit 1:2/);
+
+  // The wheel zooms in around the pointer: once the map outgrows the panel, the pixel under
+  // the pointer stays under it.
+  const wheel = async () => {
+    const zoom = (await viewportOf(page)).zoom;
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction((z) => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom !== z, zoom);
+  };
+  const start = await pixelPoint(page, '#map-a canvas.map-canvas', 200, 250);
+  await page.mouse.move(start.x, start.y);
+  await wheel();
+  await wheel();
+  assert.equal((await viewportOf(page)).zoom, 2, '1:2 → 1:1 → 2:1');
+  let values = await readout(page, '#map-a');
+  const under = [values['row y'], values['column x']];
+  await wheel();
+  assert.equal((await viewportOf(page)).zoom, 3);
+  values = await readout(page, '#map-a');
+  assert.deepEqual([values['row y'], values['column x']], under, 'the same pixel under the pointer');
+  // The readout follows the pointer through a zoom: the map was 512 px tall at 1:1, shown
+  // whole, so the pointer found another row there than at 1:2.
+  assert.notEqual(under[0], '200');
+
+  // The keyboard: + zooms in to single pixels, the cursor walks, the view follows it.
+  await page.focus('#map-a canvas.map-canvas');
+  for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom >= 12);
+  const close = await viewportOf(page);
+  for (let i = 0; i < 10; i++) await page.keyboard.press('Shift+ArrowRight');
+  values = await readout(page, '#map-a');
+  const column = Number(values['column x']);
+  await page.waitForFunction((z) => {
+    const v = JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport);
+    return v.zoom === z;
+  }, close.zoom);
+  const followed = await viewportOf(page);
+  const left = followed.offset[1] + column * followed.zoom;
+  assert.ok(left >= 0 && left + followed.zoom <= followed.width, `the cursor's pixel (column ${column}) is in view`);
+  assert.match(values['raw count'], /^\d+/);
+
+  // Dragging pans; 0 fits the whole map again.
+  const box = await page.locator('#map-a canvas.map-canvas').boundingBox();
+  await page.mouse.move(box.x + 100, box.y + 100);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 160, box.y + 140, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction((o) => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).offset[1] !== o, followed.offset[1]);
+  const panned = await viewportOf(page);
+  assert.ok(panned.offset[1] > followed.offset[1], 'dragging right shows what lies to the left');
+  await page.focus('#map-a canvas.map-canvas');
+  await page.keyboard.press('0');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom === -2);
+  await context.close();
+});
+
+test('a 4096² map is averaged to fit, and zooms to 1:1', async () => {
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet18&h=4096&w=4096');
+  await waitIdle(page, 60000);
+  const fit = await viewportOf(page);
+  assert.ok(fit.zoom <= -8, `shrunk by an integer factor: ${fit.zoom}`);
+  assert.equal(fit.width, Math.ceil(4096 / -fit.zoom));
+  await page.click('#map-a [data-zoom="1"]');
+  await page.waitForFunction((z) => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom > z, fit.zoom);
+  const steps = 8;
+  for (let i = 0; i < steps; i++) {
+    if ((await viewportOf(page)).zoom >= 1) break;
+    const z = (await viewportOf(page)).zoom;
+    await page.click('#map-a [data-zoom="1"]');
+    await page.waitForFunction((zz) => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom > zz, z);
+  }
+  assert.equal((await viewportOf(page)).zoom, 1, 'down to one map pixel per screen pixel');
+  await context.close();
+});
+
+test('a tap on a phone reads the pixel under the finger', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
+  const page = await context.newPage();
+  await page.goto(`${env.origin}/#arch=resnet50&h=224&w=224`);
+  await waitIdle(page);
+  // The map comes first on a phone, above the controls.
+  const mapTop = (await page.locator('#map-a canvas.map-canvas').boundingBox()).y;
+  const controlsTop = (await page.locator('#panel-a').boundingBox()).y;
+  assert.ok(mapTop < 844 && mapTop < controlsTop, `map at ${mapTop}, controls at ${controlsTop}`);
+  // Near the top-left corner (it once read row 112, column 112: the focus put the cursor in
+  // the middle).
+  const point = await pixelPoint(page, '#map-a canvas.map-canvas', 3, 5);
+  await page.touchscreen.tap(point.x, point.y);
+  const values = await readout(page, '#map-a');
+  assert.deepEqual([values['row y'], values['column x']], ['3', '5']);
+  await context.close();
+});
+
+test('a deep custom network shows finite counts, as mantissa × 10^e', async () => {
+  const spec = JSON.stringify({ name: 'deep', layers: Array.from({ length: 2000 }, () => ({ type: 'conv', kernel: 3, padding: 1 })) });
+  const { page, context } = await openPage(env.browser, env.origin, '/#arch=custom&h=16&w=16');
+  await waitIdle(page);
+  await page.fill('#a-spec', spec);
+  await waitIdle(page);
+  const summary = await readSummary(page);
+  for (const field of ['centre', 'min', 'max']) {
+    assert.match(summary[field], /^\d\.\d{3} × 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/, `${field}: ${summary[field]}`);
+  }
+  await hoverPixel(page, '#map-a canvas.map-canvas', 8, 8);
+  assert.doesNotMatch((await readout(page, '#map-a'))['raw count'], /∞/);
+  await context.close();
+});
+

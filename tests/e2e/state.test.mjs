@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, errorText, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
+import { canvasStats, errorText, mapSize, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -42,7 +42,7 @@ test('the URL hash reproduces the view', async () => {
   const map = await canvasStats(page, '#map-a canvas.map-canvas');
   assert.equal(values['#a-depth'], '9');
   assert.equal(values.link, 'false');
-  assert.deepEqual([map.height, map.width], [225, 240]);
+  assert.deepEqual(await mapSize(page, '#map-a'), [225, 240]);
 
   const second = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(second.page);
@@ -78,11 +78,12 @@ test('bad input shows its message beside the controls and keeps the last map', a
   // (name, action, message, the control marked invalid: from the core's error `subject`)
   const cases = [
     ['size 0', async () => page.fill('#a-height', '0'), /at least 1 pixel/, '#a-height'],
-    ['a size that leaves a layer empty', async () => page.fill('#a-height', '8'), /layer `features\.\d+`, height axis: .*larger than the padded input/, '#a-height'],
+    // Too small: the message says the smallest size that works, and which layer refuses.
+    ['a size that leaves a layer empty', async () => page.fill('#a-height', '8'), /`vgg19` needs an input of at least 32×32 pixels, got 8×8 \(layer `features\.\d+`, height axis: .*larger than the padded input/, '#a-height'],
     ['reflect wider than the input', async () => {
       await page.selectOption('#a-mode', 'reflect');
       await page.fill('#a-height', '1');
-    }, /reflect padding .* needs an input of more than 1 pixels, got 1/, '#a-mode'],
+    }, /at least 32×32 pixels, got 1×1 \(layer `features\.0`, height axis: reflect padding .* needs an input of more than 1 pixels, got 1/, '#a-height'],
     ['a size too large for memory', async () => {
       await page.selectOption('#a-mode', 'zeros');
       await page.fill('#a-height', '100000');
@@ -113,7 +114,7 @@ test('bad input shows its message beside the controls and keeps the last map', a
   const example = await canvasStats(page, '#map-a canvas.map-canvas');
   const exampleSummary = await readSummary(page);
   await page.fill('#a-spec', '{"layers": [{"type": "conv", "kernel": }]}');
-  await expectError('a malformed spec', /malformed network spec: .* line 1 column \d+/, example, exampleSummary, '#a-spec');
+  await expectError('a malformed spec', /^network spec: the JSON is malformed at line 1, column \d+: /, example, exampleSummary, '#a-spec');
   assert.ok(!(await invalidControls()).includes('#a-height'), 'a spec error does not blame the size');
 
   // Valid padding makes ResNet's residual branches disagree: the padding is at fault, not the

@@ -109,7 +109,7 @@ test('the URL hash round-trips every control', () => {
     compare: true,
     display: { reference: 'centre', scale: 'log', colormap: 'cividis', shared: false },
     doctor: { framework: 'tf', searchFrom: 100, searchTo: 300 },
-    sweep: { threshold: 0.25, from: 64, to: 512, step: 16, second: { arch: 'vgg19', mode: 'symmetric' } },
+    sweep: { threshold: 0.25, from: 64, to: 512, step: 16, second: { arch: 'vgg19', mode: 'symmetric' }, run: true },
   };
   assert.deepEqual(decodeHash(`#${encodeHash(state)}`, CATALOG), state);
   const single = { ...state, sweep: { ...state.sweep, second: { arch: 'vgg11', mode: null } } };
@@ -123,7 +123,7 @@ test('the URL hash round-trips every control', () => {
   assert.equal(junk.display.shared, true, 'compare mode shares one colour scale by default');
   assert.equal(junk.display.reference, 'max');
   assert.deepEqual(junk.doctor, { framework: 'torch', searchFrom: 16, searchTo: 2048 });
-  assert.deepEqual(junk.sweep, { threshold: 0.5, from: 32, to: 1024, step: 8, second: null });
+  assert.deepEqual(junk.sweep, { threshold: 0.5, from: 32, to: 1024, step: 8, second: null, run: false });
   // Links from before the padding report still open, with its defaults.
   assert.equal(decodeHash('#arch=resnet50&h=224&w=224', CATALOG).sweep.second, null);
 });
@@ -161,11 +161,20 @@ test('maps are drawn at integer scales that fit, and zoom and pan keep them inte
   // A 4096² map in the same box: each device pixel is the mean of an 9 × 9 block.
   assert.equal(fitZoom([4096, 4096], [500, 600]), -9);
   assert.deepEqual(viewportOf([4096, 4096], [500, 600], FIT).height, 456);
-  // Zooming in around the top-left pixel keeps it under the pointer.
-  const point = [1, 1];
-  const zoomed = viewportOf([224, 224], [500, 600], zoomAround(fit, point, 3, 2));
-  assert.equal(zoomed.zoom, 3);
-  assert.deepEqual(pixelAt(zoomed, [224, 224], point), pixelAt(fit, [224, 224], point));
+  // Zooming keeps the pixel under the pointer where it is, wherever the map outgrows the
+  // canvas (where it fits, it is drawn whole and centred instead).
+  const large = viewportOf([1000, 1000], [500, 600], { zoom: 1, centre: [500, 500] });
+  assert.deepEqual(large.offset, [-250, -200]);
+  for (const point of [[1, 1], [100, 300], [400, 20], [250, 550]]) {
+    const zoomed = viewportOf([1000, 1000], [500, 600], zoomAround(large, [1000, 1000], [500, 600], point, 2));
+    assert.equal(zoomed.zoom, 2);
+    assert.deepEqual(pixelAt(zoomed, [1000, 1000], point), pixelAt(large, [1000, 1000], point), `${point}`);
+  }
+  // From the fit scale the canvas grows with the map; the point stays put while the map is
+  // smaller than the box on neither side (the top-left corner here).
+  const zoomed = viewportOf([224, 224], [500, 600], zoomAround(fit, [224, 224], [500, 600], [10, 10], 3));
+  assert.deepEqual(pixelAt(zoomed, [224, 224], [10, 10]), pixelAt(fit, [224, 224], [10, 10]));
+  assert.deepEqual(zoomAround(zoomed, [224, 224], [500, 600], [10, 10], 2), FIT, 'back at the fit scale');
   // The canvas grows to the box when the map outgrows it, and panning stops at the edges.
   const big = viewportOf([224, 224], [500, 600], { zoom: 8, centre: [0, 0] });
   assert.deepEqual([big.height, big.width, big.offset], [500, 600, [0, 0]]);

@@ -76,6 +76,20 @@ const api = {
   },
 
   /**
+   * One RGBA colour per value, as the core colours maps, over the values' own range.
+   * @param {ArrayLike<number>} values @param {{colormap?: string, reference?: 'max'|'centre'|'none', scale?: 'linear'|'log'}} display
+   * @returns {Uint8Array}
+   */
+  colourValues(values, display) {
+    return wasm.colourValues(Float64Array.from(values), display);
+  },
+
+  /** The widest padding the explainer takes for a layer of this kernel and dilation. */
+  explainMaxPadding(kernel, dilation) {
+    return wasm.explainMaxPadding(kernel, dilation);
+  },
+
+  /**
    * The step-through explainer's layout and counts (src/analysis/explainer.rs).
    * @param {{height: number, width: number, layers: {kernel: number, stride: number, dilation: number, padding: number, mode: string}[]}} config
    */

@@ -247,6 +247,14 @@ export async function analyse(state) {
   if (newest) setStatus('idle');
 }
 
+/**
+ * Marks the report and the marginalization as about to change: they follow the map, which
+ * is being computed (so a test, or a reader, does not take the old figures for the new).
+ */
+export function pendAnalysis() {
+  setStatus('computing');
+}
+
 function setStatus(status) {
   els.doctor.dataset.status = els.margin.dataset.status = status;
 }

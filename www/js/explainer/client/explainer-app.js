@@ -15,7 +15,7 @@ import { escapeXml } from '../../shared/draw.js';
 import {
   PRESETS, changesText, decodeHash, defaultState, encodeHash, paddingNote, pixelLabel, presetState, problemPlace, stepProblem, toConfig,
 } from '../shared/model.js';
-import { cellColours, countText } from './svg.js';
+import { countText } from './svg.js';
 import './grids.js';
 import './layer-controls.js';
 import './steps.js';
@@ -91,18 +91,11 @@ function syncSizeSteppers(next) {
 }
 
 /**
- * The widest padding the core allows a layer of this kernel and dilation: the `max_padding`
- * of its explanation, asked of a layer that always fits — the mode that pads the whole
- * dilated kernel, over one pixel. Null if the core refuses even that.
- * @param {import('../shared/model.js').Layer} layer @returns {number|null}
+ * The widest padding the core allows a layer of this kernel and dilation.
+ * @param {import('../shared/model.js').Layer} layer @returns {number}
  */
 function widestPadding(layer) {
-  const full = catalog.modes.find((m) => m.amounts === 'full').name;
-  try {
-    return engine.explain({ height: 1, width: 1, layers: [{ ...layer, padding: 0, mode: full }] }).layers[0].max_padding;
-  } catch {
-    return null;
-  }
+  return engine.explainMaxPadding(layer.kernel, layer.dilation);
 }
 
 const sameConfig = (a, b) => JSON.stringify(toConfig(a)) === JSON.stringify(toConfig(b));
@@ -254,10 +247,10 @@ function showNotice(list, link) {
     const go = target
       ? ` <button type="button" class="notice-go" data-place="${place}" data-index="${index ?? ''}" data-field="${escapeXml(problem.field ?? '')}">Go to ${escapeXml(label)}</button>`
       : '';
-    return `<li>${escapeXml(problem.message)}${go}</li>`;
+    return `<li><span class="notice-message">${escapeXml(problem.message)}</span>${go}</li>`;
   });
   els.notice.innerHTML =
-    (link ? '<p class="notice-title">This link asks for a view the explainer cannot draw, so it shows the nearest one.</p>' : '') +
+    (link ? '<p class="notice-title">This link asks for something the explainer cannot show, so it shows the nearest view it can.</p>' : '') +
     `<ul class="notice-list">${items.join('')}</ul>`;
 }
 
@@ -268,9 +261,10 @@ function showNotice(list, link) {
 function goToPlace(place, index, field) {
   const element = PLACES[place].element(index);
   element.scrollIntoView({ behavior: 'smooth', block: 'center' });
-  const own = field && element.querySelector(`#${CSS.escape(field)}, [data-group="${CSS.escape(field)}"]`);
+  const own = field ? element.querySelector(`#${CSS.escape(field)}, [data-group="${CSS.escape(field)}"]`) : null;
+  const fallback = ['.grid-frame[tabindex]', 'input[type=number]:not(:disabled)', 'input:checked', 'button:not(:disabled)'];
   const control = own?.matches('input, select') ? own : own?.querySelector('input:checked')
-    ?? element.querySelector('.grid-frame[tabindex], input:checked, button:not(:disabled)');
+    ?? fallback.map((selector) => element.querySelector(selector)).find(Boolean);
   control?.focus({ preventScroll: true });
 }
 
@@ -283,7 +277,8 @@ function dismiss(field) {
 /** A count map as the grid elements take it, coloured on the core's colour bar. */
 function countMap(values, height, width, selected, label) {
   const colorbar = engine.colorbar(state.colormap, 256);
-  return { values, height, width, rgba: cellColours(values, colorbar), colorbar, selected, label };
+  const rgba = engine.colourValues(values, { colormap: state.colormap, reference: 'max', scale: 'linear' });
+  return { values, height, width, rgba, colorbar, selected, label };
 }
 
 function draw() {

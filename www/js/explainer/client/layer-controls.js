@@ -1,6 +1,6 @@
 // <padlens-layer>: the controls of one convolution layer (padding mode, kernel, stride,
 // dilation, padding) and the place where the core's complaints about it are shown. It emits a
-// bubbling `layer-change` ({control}) whenever a control changes. Its choices, labels and the
+// bubbling `layer-change` whenever a control changes. Its choices, labels and the
 // padding's range come from the core (the catalogue, and a function the page passes in); it
 // computes none of them itself.
 
@@ -155,7 +155,7 @@ class PadlensLayer extends HTMLElement {
     }
     this.#els.padding.value = String(layer.padding);
     this.#sync(layer);
-    this.dispatchEvent(new CustomEvent('layer-change', { bubbles: true, detail: { control } }));
+    this.dispatchEvent(new CustomEvent('layer-change', { bubbles: true }));
   }
 
   /** The hints and the padding's range, which follow from the other controls. */

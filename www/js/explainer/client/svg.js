@@ -151,30 +151,6 @@ export function inkFor(r, g, b) {
 }
 
 /**
- * Each count's colour on a colour bar: linear from the map's lowest count (the bar's bottom)
- * to its highest (its top), as the labelled bar under the map reads. A uniform map takes the
- * top colour, as the core draws one.
- * @param {ArrayLike<number>} values @param {Uint8Array} colorbar RGBA, high first (the engine's `colorbar`)
- * @returns {Uint8Array} RGBA, one colour per value
- */
-export function cellColours(values, colorbar) {
-  const levels = colorbar.length / 4;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
-  const rgba = new Uint8Array(values.length * 4);
-  for (let i = 0; i < values.length; i++) {
-    const t = max > min ? (values[i] - min) / (max - min) : 1;
-    const k = Math.round((1 - t) * (levels - 1));
-    rgba.set(colorbar.subarray(4 * k, 4 * k + 4), 4 * i);
-  }
-  return rgba;
-}
-
-/**
  * A count map: each cell filled with its colour, its count written in it, and (optionally)
  * the pixel's name in its corner; the selected cell gets a thick double outline that shows
  * on any colour.

@@ -6,7 +6,7 @@
 // says what it changed. The padding report and marginalization sections are analysis.js's,
 // and follow the map once it is drawn.
 
-import { analyse, applyAnalysis, initAnalysis, readAnalysis } from '../../analysis/client/analysis.js';
+import { analyse, applyAnalysis, initAnalysis, pendAnalysis, readAnalysis } from '../../analysis/client/analysis.js';
 import { LatestOnly, WorkerBridge } from '../../shared/bridge.js';
 import { formatCount, formatNumber } from '../../shared/draw.js';
 import { decodeHash, describe, encodeHash, localError, queryOf, sourceOf } from '../shared/state.js';
@@ -120,6 +120,7 @@ function viewsFor(state) {
 async function update() {
   const state = readState();
   history.replaceState(null, '', `#${encodeHash(state)}`);
+  pendAnalysis();
   const g = ++generation;
   const keys = state.compare ? ['a', 'b'] : ['a'];
   const configs = keys.map((key) => {
@@ -132,6 +133,7 @@ async function update() {
   markDetailsStale(state);
   if (configs.every((c) => c === null)) {
     setBusy(false);
+    analyse(state); // it says what is wrong in its own sections too
     return;
   }
   setBusy(true);
@@ -153,7 +155,10 @@ async function update() {
       };
       maps[key].stale = true;
     }
-    if (g === generation) setBusy(false);
+    if (g === generation) {
+      setBusy(false);
+      analyse(state);
+    }
     return;
   }
   if (!result) return; // replaced by a newer request, which will show itself
@@ -200,7 +205,7 @@ function show(result, state, newest) {
     if (map.fallback) {
       const drawn = applyFallback(key, map.fallback);
       const { message } = map.fallback.problem;
-      const stop = /[.!?)]$/.test(message) ? '' : '.';
+      const stop = /[.!?]$/.test(message) ? '' : '.';
       panels[key].error = { ...map.fallback.problem, message: message + stop + fallbackNote(config, drawn, map.fallback.source) };
       config = drawn;
       history.replaceState(null, '', `#${encodeHash(readState())}`);

@@ -64,8 +64,9 @@ class PadlensConfig extends HTMLElement {
   // not set yet) so that a depth from a link survives until the names arrive.
   #wantedDepth = null;
   #linked = true;
-  // An architecture from a link that the menu lacks (the engine says why).
+  // An architecture or padding mode from a link that the menu lacks (the engine says why).
   #unknownArch = '';
+  #unknownMode = null;
   #els = {};
 
   /**
@@ -158,7 +159,7 @@ class PadlensConfig extends HTMLElement {
       height: number.height.value.trim() === '' ? NaN : Number(number.height.value),
       width: number.width.value.trim() === '' ? NaN : Number(number.width.value),
       linked: this.#linked,
-      mode: mode.value || null,
+      mode: mode.value || this.#unknownMode,
       depth: this.#wantedDepth,
     };
   }
@@ -172,6 +173,8 @@ class PadlensConfig extends HTMLElement {
     this.#unknownArch = arch.value === config.arch ? '' : config.arch;
     spec.value = config.spec;
     mode.value = config.mode ?? '';
+    // Likewise a padding mode the menu lacks: the engine names it and draws the network's own.
+    this.#unknownMode = mode.value === (config.mode ?? '') ? null : config.mode;
     this.#setSize('height', config.height);
     this.#setSize('width', config.width);
     this.#setLinked(config.linked);
@@ -277,6 +280,8 @@ class PadlensConfig extends HTMLElement {
       const value = target.value.trim() === '' ? NaN : Number(target.value);
       this.#setSize(axis, value);
       if (this.#linked) this.#setSize(axis === 'height' ? 'width' : 'height', value);
+    } else if (target === this.#els.mode) {
+      this.#unknownMode = null;
     } else if (target === this.#els.arch) {
       this.#unknownArch = '';
       // Depths are per network: a new one starts with all of its layers.

@@ -6,7 +6,7 @@
 // stylesheet applies.
 
 import { colorbarLabels, formatCount, formatNumber, isUniformRange } from '../../shared/draw.js';
-import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, zoomAround } from '../shared/viewport.js';
+import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, viewportOf, zoomAround } from '../shared/viewport.js';
 
 const REFERENCE_TEXT = { max: 'relative to the maximum', centre: 'relative to the centre', none: '' };
 /** Pointer travel, in CSS pixels, below which a press is a tap (it reads a pixel), not a drag. */
@@ -42,8 +42,10 @@ class PadlensMap extends HTMLElement {
   #view = FIT;
   #cursor = null; // [y, x] of the pixel read out, kept across updates
   #reading = null; // {pixel, value, log2Scale} of the cursor's pixel
+  #reads = 0; // counts pixel asks: only the newest one's answer is shown
   #active = false; // the cursor follows a pointer or the keyboard (crosshair shown)
   #pointers = new Map(); // pointerId → {start, last, moved}
+  #hover = null; // the last position ({clientX, clientY}) of a mouse over the canvas
   #pinch = null; // {distance, point}
   #drag = null; // {viewport, start}
   #els = {};
@@ -236,28 +238,48 @@ class PadlensMap extends HTMLElement {
     this.#placeCursor();
   }
 
-  async #setView(view) {
+  /**
+   * Draws the map at `view`. `followPointer`: a zoom by wheel or pinch, after which the
+   * readout shows what is under the pointer now, not what was there before.
+   */
+  async #setView(view, { followPointer = false } = {}) {
     if (!this.#data || !this.source) return;
     this.#view = view;
     const viewport = await this.source.redraw(this.view);
-    if (viewport) this.#applyViewport(viewport);
+    if (!viewport) return;
+    this.#applyViewport(viewport);
+    if (followPointer && this.#hover) {
+      this.#moveTo(pixelAt(viewport, [this.#data.height, this.#data.width], this.#devicePoint(this.#hover)), true);
+    }
   }
 
   #centrePoint() {
-    const v = this.#data.viewport;
+    const v = this.#targetViewport();
     return this.#cursor && this.#active
       ? (({ top, left, size }) => [top + size / 2, left + size / 2])(pixelBox(v, this.#cursor))
       : [v.height / 2, v.width / 2];
   }
 
-  /** Zooms one step in (1) or out (−1), keeping the map point under `point` in place. */
-  #zoomAt(point, direction) {
-    const data = this.#data;
-    const size = [data.height, data.width];
-    const fit = fitZoom(size, this.#box());
-    const zoom = stepZoom(data.viewport.zoom, direction, fit);
-    if (zoom === data.viewport.zoom) return;
-    this.#setView(zoomAround(data.viewport, point, zoom, fit));
+  /**
+   * The viewport the current view asks for. Steps start from it rather than from the last
+   * drawn one: keys pressed faster than the worker draws would otherwise all step from the
+   * same old scale.
+   */
+  #targetViewport() {
+    return viewportOf([this.#data.height, this.#data.width], this.#box(), this.#view);
+  }
+
+  /**
+   * Zooms one step in (1) or out (−1), keeping the map point under `point` in place.
+   * @param {{followPointer?: boolean}} [options] as for #setView
+   */
+  #zoomAt(point, direction, options) {
+    const size = [this.#data.height, this.#data.width];
+    const box = this.#box();
+    const from = this.#targetViewport();
+    const zoom = stepZoom(from.zoom, direction, fitZoom(size, box));
+    if (zoom === from.zoom) return;
+    this.#setView(zoomAround(from, size, box, point, zoom), options);
   }
 
   /** Device-pixel position of a pointer event on the canvas. */
@@ -284,6 +306,7 @@ class PadlensMap extends HTMLElement {
     });
     canvas.addEventListener('pointermove', (event) => {
       if (!this.#data) return;
+      if (event.pointerType !== 'touch') this.#hover = { clientX: event.clientX, clientY: event.clientY };
       const tracked = this.#pointers.get(event.pointerId);
       if (!tracked) {
         // A mouse or pen hovering: read the pixel under it.
@@ -299,7 +322,7 @@ class PadlensMap extends HTMLElement {
         const v = this.#data.viewport;
         const mid = [(((p[0] + q[0]) / 2 - rect.top) / rect.height) * v.height, (((p[1] + q[1]) / 2 - rect.left) / rect.width) * v.width];
         if (distance > this.#pinch.distance * PINCH_STEP || distance < this.#pinch.distance / PINCH_STEP) {
-          this.#zoomAt(mid, distance > this.#pinch.distance ? 1 : -1);
+          this.#zoomAt(mid, distance > this.#pinch.distance ? 1 : -1, { followPointer: true });
           this.#pinch.distance = distance;
         }
         return;
@@ -326,12 +349,14 @@ class PadlensMap extends HTMLElement {
     canvas.addEventListener('pointerup', release);
     canvas.addEventListener('pointercancel', release);
     canvas.addEventListener('pointerleave', (event) => {
-      if (event.pointerType !== 'touch' && !this.#pointers.size) this.#setActive(false);
+      if (event.pointerType === 'touch') return;
+      this.#hover = null;
+      if (!this.#pointers.size) this.#setActive(false);
     });
     canvas.addEventListener('wheel', (event) => {
       if (!this.#data) return;
       event.preventDefault();
-      this.#zoomAt(this.#devicePoint(event), event.deltaY < 0 ? 1 : -1);
+      this.#zoomAt(this.#devicePoint(event), event.deltaY < 0 ? 1 : -1, { followPointer: true });
     }, { passive: false });
   }
 
@@ -356,7 +381,7 @@ class PadlensMap extends HTMLElement {
           Math.min(this.#data.width - 1, Math.max(0, x + step[1] * by)),
         ];
         this.#moveTo(next, true);
-        const reveal = revealPixel(this.#data.viewport, [this.#data.height, this.#data.width], next);
+        const reveal = revealPixel(this.#targetViewport(), [this.#data.height, this.#data.width], next);
         if (reveal) this.#setView(reveal);
       } else if (event.key === '+' || event.key === '=') {
         event.preventDefault();
@@ -382,17 +407,19 @@ class PadlensMap extends HTMLElement {
     if (!same) this.#read();
   }
 
-  /** Asks the source for the cursor's pixel and shows it when it comes (if still current). */
+  /** Asks the source for the cursor's pixel and shows it when it comes, if no newer ask has gone out. */
   async #read() {
     const pixel = this.#cursor;
+    const id = ++this.#reads;
     if (!pixel || !this.source || !this.#data) {
+      delete this.#els.readout.dataset.pending;
       this.#reading = null;
       this.#renderReadout();
       return;
     }
     this.#els.readout.dataset.pending = '';
     const reading = await this.source.pixel(pixel[0], pixel[1]);
-    if (this.#cursor !== pixel) return;
+    if (id !== this.#reads) return;
     delete this.#els.readout.dataset.pending;
     this.#reading = reading && { pixel, ...reading };
     this.#renderReadout();

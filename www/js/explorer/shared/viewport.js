@@ -108,22 +108,24 @@ export function stepZoom(zoom, direction, fit) {
 }
 
 /**
- * A view at `zoom` that keeps the map point under device point `point` where it is.
- * @param {Viewport} viewport the current one @param {[number, number]} point on the canvas
- * @param {number} zoom the new scale @param {number} fit the fit scale of this map and box
+ * A view at `zoom` that keeps the map point under device point `point` where it is (as far
+ * as the map's edges allow). The canvas keeps its top-left corner on screen and may grow or
+ * shrink with the scale, so the point is solved for on the new canvas.
+ * @param {Viewport} viewport the current one @param {[number, number]} size the map
+ * @param {[number, number]} box device pixels the canvas may fill
+ * @param {[number, number]} point on the canvas @param {number} zoom the new scale
  * @returns {View} zoom null again when it is back at the fit scale
  */
-export function zoomAround(viewport, point, zoom, fit) {
+export function zoomAround(viewport, size, box, point, zoom) {
   const at = [0, 1].map((a) => {
     const device = point[a] - viewport.offset[a];
     return viewport.zoom >= 1 ? device / viewport.zoom : device * -viewport.zoom;
   });
+  const scaled = scaledSize(size, zoom);
+  const canvas = [0, 1].map((a) => Math.max(1, Math.min(Math.floor(box[a]), scaled[a])));
   // The same map point under the same device point: solve for the new centre.
-  const centre = [0, 1].map((a) => {
-    const half = (a === 0 ? viewport.height : viewport.width) / 2;
-    return at[a] + (half - point[a]) / (zoom >= 1 ? zoom : 1 / -zoom);
-  });
-  return zoom === fit ? FIT : { zoom, centre };
+  const centre = [0, 1].map((a) => at[a] + (canvas[a] / 2 - point[a]) / (zoom >= 1 ? zoom : 1 / -zoom));
+  return zoom === fitZoom(size, box) ? FIT : { zoom, centre };
 }
 
 /**
