@@ -5,7 +5,9 @@
 #   ./build.sh serve   build the WASM and serve www/ on http://127.0.0.1:${PORT:-8000}/
 #   ./build.sh test    every test: native (unit, property, golden), WASM in headless Chromium,
 #                      and the page end to end with playwright-core
-#   ./build.sh bench   native benchmarks and the in-browser benchmark page, headless
+#   ./build.sh bench   benchmarks (BENCHMARKS.md): native (cargo bench), the engine in headless
+#                      Chromium (www/bench.html), the explorer's frame latency, and PyTorch
+#                      autograd on the same maps (in tools/.venv, from tools/requirements.txt)
 #   ./build.sh build   only build www/pkg (the WASM module and its JS glue)
 #
 # PORT picks the serve port (default 8000).
@@ -61,6 +63,25 @@ ensure_python() {
     command -v python3 >/dev/null || { say "installing python3 (static file server)"; apt_install python3; }
 }
 
+# The Python tools' venv (tools/README.md): PyTorch and friends at the versions pinned in
+# tools/requirements.txt, from PyPI (about 2 GB, once); reinstalled when that file changes.
+TOOLS_VENV=tools/.venv
+ensure_tools_venv() {
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        say "installing python3 and python3-venv"
+        apt_install python3 python3-venv
+    fi
+    if [ ! -x "$TOOLS_VENV/bin/python" ]; then
+        say "creating $TOOLS_VENV"
+        python3 -m venv "$TOOLS_VENV"
+    fi
+    if ! cmp -s tools/requirements.txt "$TOOLS_VENV/requirements.installed"; then
+        say "installing tools/requirements.txt into $TOOLS_VENV (PyTorch from PyPI, ~2 GB, once)"
+        "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
+        cp tools/requirements.txt "$TOOLS_VENV/requirements.installed"
+    fi
+}
+
 ensure_browser() {
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         say "installing Debian's chromium and chromium-driver"
@@ -107,13 +128,16 @@ run_tests() {
     node --test --test-concurrency=1 tests/e2e/
 }
 
+# Everything is installed and built before anything is measured, so that no install competes
+# for the CPU with a measurement.
 bench() {
     ensure_browser
-    say "native benchmarks"
-    cargo bench --bench utilization
+    ensure_tools_venv
     build_wasm
-    say "in-browser benchmark page, headless"
-    node tests/e2e/run-bench.mjs
+    say "native benchmarks (cargo bench)"
+    cargo bench --bench utilization
+    say "the engine in headless Chromium, the explorer's frame latency, and PyTorch"
+    node tests/e2e/run-bench.mjs --python "$TOOLS_VENV/bin/python"
 }
 
 case "${1:-}" in

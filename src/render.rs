@@ -100,18 +100,36 @@ pub struct ColourScale {
     /// `level = transform(v) · gain + offset`, in `[0, LEVELS − 1]`.
     gain: f64,
     offset: f64,
-    table: Vec<[u8; 4]>,
+    table: &'static [[u8; 4]],
 }
 
-/// The extremes of a map's finite values: smallest, smallest positive, largest.
-fn extremes(values: &[f64]) -> (f64, f64, f64) {
-    values.iter().copied().filter(|v| v.is_finite()).fold(
-        (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY),
-        |(min, min_pos, max), v| {
-            let min_pos = if v > 0.0 { min_pos.min(v) } else { min_pos };
-            (min.min(v), min_pos, max.max(v))
-        },
-    )
+/// What colouring needs to know of a map, found in one pass and kept with it: its finite
+/// values' smallest, smallest positive and largest, and its centre (definitions.md §3).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapStats {
+    pub min: f64,
+    pub min_positive: f64,
+    pub max: f64,
+    pub centre: f64,
+}
+
+impl MapStats {
+    pub fn of(values: &[f64], size: [usize; 2]) -> Result<Self> {
+        check_shape(values, size)?;
+        let (min, min_positive, max) = values.iter().copied().filter(|v| v.is_finite()).fold(
+            (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+            |(min, min_pos, max), v| {
+                let min_pos = if v > 0.0 { min_pos.min(v) } else { min_pos };
+                (min.min(v), min_pos, max.max(v))
+            },
+        );
+        Ok(MapStats {
+            min,
+            min_positive,
+            max,
+            centre: centre(values, size[0], size[1]),
+        })
+    }
 }
 
 fn check_shape(values: &[f64], [height, width]: [usize; 2]) -> Result<()> {
@@ -124,15 +142,10 @@ fn check_shape(values: &[f64], [height, width]: [usize; 2]) -> Result<()> {
 impl ColourScale {
     /// The reference value and the range of relative values of a map under `options`: what
     /// the colour bar would span for this map alone.
-    pub fn relative_range(
-        values: &[f64],
-        size: [usize; 2],
-        options: RenderOptions,
-    ) -> Result<(f64, [f64; 2])> {
-        check_shape(values, size)?;
+    pub fn relative_range(stats: &MapStats, options: RenderOptions) -> (f64, [f64; 2]) {
         let reference_value = match options.reference {
-            Reference::Max => extremes(values).2,
-            Reference::Centre => centre(values, size[0], size[1]),
+            Reference::Max => stats.max,
+            Reference::Centre => stats.centre,
             Reference::None => 1.0,
         };
         let divisor = if reference_value > 0.0 && reference_value.is_finite() {
@@ -142,28 +155,22 @@ impl ColourScale {
         };
         // The transform is monotonic, so the range comes from the raw extremes (the smallest
         // positive value for log) without transforming every pixel.
-        let (min, min_positive, max) = extremes(values);
         let low = match options.scale {
-            Scale::Linear => min,
-            Scale::Log => min_positive,
+            Scale::Linear => stats.min,
+            Scale::Log => stats.min_positive,
         };
-        let range = if low.is_finite() && max.is_finite() {
-            [low / divisor, max / divisor]
+        let range = if low.is_finite() && stats.max.is_finite() {
+            [low / divisor, stats.max / divisor]
         } else {
             [1.0, 1.0]
         };
-        Ok((divisor, range))
+        (divisor, range)
     }
 
     /// Colours for a count map: its own range, or `range` (relative values, e.g. the union
     /// of two maps' ranges so that one colour means one value in both).
-    pub fn sequential(
-        values: &[f64],
-        size: [usize; 2],
-        options: RenderOptions,
-        range: Option<[f64; 2]>,
-    ) -> Result<Self> {
-        let (reference_value, own) = Self::relative_range(values, size, options)?;
+    pub fn sequential(stats: &MapStats, options: RenderOptions, range: Option<[f64; 2]>) -> Self {
+        let (reference_value, own) = Self::relative_range(stats, options);
         let [low, high] = range.unwrap_or(own);
         let log = options.scale == Scale::Log && low > 0.0;
         let (lo, hi) = if log {
@@ -185,7 +192,7 @@ impl ColourScale {
         } else {
             (top / (span * reference_value), -lo / span * top)
         };
-        Ok(ColourScale {
+        ColourScale {
             reference_value,
             low,
             high,
@@ -193,22 +200,21 @@ impl ColourScale {
             gain,
             offset,
             table: table(options.colormap),
-        })
+        }
     }
 
     /// Colours for a ratio map: log-scaled and centred at 1, symmetric (`1/m … m`, `m` the
     /// largest factor either way), on a diverging map.
-    pub fn diverging(values: &[f64], size: [usize; 2]) -> Result<Self> {
-        check_shape(values, size)?;
-        let widest = values
-            .iter()
-            .filter(|v| v.is_finite() && **v > 0.0)
+    pub fn diverging(stats: &MapStats) -> Self {
+        let widest = [stats.min_positive, stats.max]
+            .into_iter()
+            .filter(|v| v.is_finite() && *v > 0.0)
             .map(|v| v.log10().abs())
             .fold(0.0, f64::max);
         // A map of ones still needs a range; 1 % either way draws it white.
         let m = widest.max(0.004_321); // log10(1.01)
         let top = (LEVELS - 1) as f64;
-        Ok(ColourScale {
+        ColourScale {
             reference_value: 1.0,
             low: 10f64.powf(-m),
             high: 10f64.powf(m),
@@ -216,7 +222,7 @@ impl ColourScale {
             gain: top / (2.0 * m),
             offset: top / 2.0,
             table: table(Colormap::RedBlue),
-        })
+        }
     }
 
     /// The colour of one value (NaN, zeros under log and anything below the range take the
@@ -224,20 +230,50 @@ impl ColourScale {
     #[inline]
     pub fn colour(&self, value: f64) -> [u8; 4] {
         let t = if self.log { value.log10() } else { value };
-        let level = t * self.gain + self.offset;
-        let index = if level >= 0.0 {
-            (level + 0.5).min((LEVELS - 1) as f64) as usize
+        self.table[level(t * self.gain + self.offset)]
+    }
+
+    /// The colours of a run of values, with the scale's branch taken once for the run.
+    fn colour_into(&self, values: &[f64], out: &mut [[u8; 4]]) {
+        let (gain, offset, table) = (self.gain, self.offset, self.table);
+        if self.log {
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o = table[level(v.log10() * gain + offset)];
+            }
         } else {
-            0
-        };
-        self.table[index]
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o = table[level(v * gain + offset)];
+            }
+        }
     }
 }
 
-fn table(colormap: Colormap) -> Vec<[u8; 4]> {
-    (0..LEVELS)
-        .map(|i| colormap.rgba(i as f64 / (LEVELS - 1) as f64))
-        .collect()
+/// The table index of a level: rounded, and clamped into the table (NaN goes to 0).
+#[inline]
+fn level(level: f64) -> usize {
+    if level >= 0.0 {
+        (level + 0.5).min((LEVELS - 1) as f64) as usize
+    } else {
+        0
+    }
+}
+
+/// The colour map's table of [`LEVELS`] colours, made once per colour map: evaluating its
+/// spline 1024 times took most of the 0.9 ms a colour scale cost (BENCHMARKS.md).
+fn table(colormap: Colormap) -> &'static [[u8; 4]] {
+    use std::sync::OnceLock;
+    static TABLES: [OnceLock<Vec<[u8; 4]>>; 4] = [const { OnceLock::new() }; 4];
+    let index = match colormap {
+        Colormap::Viridis => 0,
+        Colormap::Cividis => 1,
+        Colormap::Magma => 2,
+        Colormap::RedBlue => 3,
+    };
+    TABLES[index].get_or_init(|| {
+        (0..LEVELS)
+            .map(|i| colormap.rgba(i as f64 / (LEVELS - 1) as f64))
+            .collect()
+    })
 }
 
 /// Mean of the middle pixel, or of the middle two per even side (definitions.md §3).
@@ -347,6 +383,10 @@ fn block(device: usize, offset: i64, magnify: usize, shrink: usize, side: usize)
 /// row-major); canvas pixels off the map are transparent. A shrunk view averages the finite
 /// values of each block before colouring it: the mean, not one sample, so a stride grid
 /// finer than a screen pixel does not alias into a false pattern.
+///
+/// Each visible map pixel is coloured once and copied to its `k × k` device pixels, and each
+/// canvas row that repeats the one above is one copy: colouring per device pixel cost 4.5 ms
+/// for a 512² map at 1:1 (BENCHMARKS.md). [`draw_reference`] is the plain version.
 pub fn draw(
     values: &[f64],
     size: [usize; 2],
@@ -360,12 +400,22 @@ pub fn draw(
     let [width, height] = [viewport.width, viewport.height];
     out.clear();
     out.resize(width * height * 4, 0);
-    // Each canvas column's block of map columns, worked out once per draw, not per row.
-    let columns: Vec<(usize, usize)> = (0..width)
+    // The canvas columns the map covers, and the map columns (blocks) they show.
+    let first_x = viewport.offset[1].max(0) as usize;
+    let columns: Vec<(usize, usize)> = (first_x..width)
         .map(|x| block(x, viewport.offset[1], magnify, shrink, size[1]))
+        .take_while(|&(start, end)| end > start)
         .collect();
-    let mut sums = vec![0.0; width];
-    let mut counts = vec![0usize; width];
+    let (first_column, last_column) = match (columns.first(), columns.last()) {
+        (Some(first), Some(last)) => (first.0, last.1),
+        _ => return Ok(()),
+    };
+    let span = last_column - first_column;
+    let mut colours = vec![[0u8; 4]; span];
+    // Shrunk views: each map column's sum (and count of finite values) over a block of rows,
+    // added row by row along contiguous memory, then per canvas pixel over its columns.
+    let mut sums = vec![0.0; if shrink > 1 { span } else { 0 }];
+    let mut counts = vec![0u32; sums.len()];
     let row_bytes = width * 4;
     let mut y = 0;
     while y < height {
@@ -379,42 +429,36 @@ pub fn draw(
         }
         if bottom > top {
             let row = &mut out[y * row_bytes..(y + 1) * row_bytes];
+            let pixels = row[first_x * 4..].chunks_exact_mut(4);
             if shrink == 1 {
-                let source = &values[top * size[1]..(top + 1) * size[1]];
-                let mut last = (usize::MAX, [0u8; 4]);
-                for (pixel, &(start, end)) in row.chunks_exact_mut(4).zip(&columns) {
-                    if end > start {
-                        // Neighbours in a magnified view share one map pixel: colour it once.
-                        if last.0 != start {
-                            last = (start, scale.colour(source[start]));
-                        }
-                        pixel.copy_from_slice(&last.1);
-                    }
+                let source = &values[top * size[1] + first_column..top * size[1] + last_column];
+                scale.colour_into(source, &mut colours);
+                for (pixel, &(start, _)) in pixels.zip(&columns) {
+                    pixel.copy_from_slice(&colours[start - first_column]);
                 }
             } else {
-                sums.iter_mut().for_each(|s| *s = 0.0);
-                counts.iter_mut().for_each(|c| *c = 0);
+                sums.fill(0.0);
+                counts.fill(0);
                 for map_row in top..bottom {
-                    let source = &values[map_row * size[1]..(map_row + 1) * size[1]];
-                    for (x, &(start, end)) in columns.iter().enumerate() {
-                        for &v in &source[start..end] {
-                            if v.is_finite() {
-                                sums[x] += v;
-                                counts[x] += 1;
-                            }
-                        }
+                    let start = map_row * size[1];
+                    let source = &values[start + first_column..start + last_column];
+                    for ((sum, count), &v) in sums.iter_mut().zip(&mut counts).zip(source) {
+                        let finite = v.is_finite();
+                        *sum += if finite { v } else { 0.0 };
+                        *count += u32::from(finite);
                     }
                 }
-                for (x, pixel) in row.chunks_exact_mut(4).enumerate() {
-                    let (start, end) = columns[x];
-                    if end > start {
-                        let mean = if counts[x] > 0 {
-                            sums[x] / counts[x] as f64
-                        } else {
-                            f64::NAN
-                        };
-                        pixel.copy_from_slice(&scale.colour(mean));
-                    }
+                // Blocks start at multiples of `shrink`, as `first_column` does: chunks of
+                // the sums are the canvas pixels' blocks (the last may be narrower).
+                let blocks = sums.chunks(shrink).zip(counts.chunks(shrink));
+                for (pixel, (block_sums, block_counts)) in pixels.zip(blocks) {
+                    let count: u32 = block_counts.iter().sum();
+                    let mean = if count > 0 {
+                        block_sums.iter().sum::<f64>() / f64::from(count)
+                    } else {
+                        f64::NAN
+                    };
+                    pixel.copy_from_slice(&scale.colour(mean));
                 }
             }
             let (first, rest) =
@@ -446,16 +490,23 @@ pub fn draw_reference(
             if rows.1 <= rows.0 || cols.1 <= cols.0 {
                 continue;
             }
-            let finite: Vec<f64> = (rows.0..rows.1)
-                .flat_map(|r| (cols.0..cols.1).map(move |c| values[r * size[1] + c]))
-                .filter(|v| v.is_finite())
+            // The block's mean of finite values, summed down each column and then across, as
+            // the fast path adds them (floating-point sums depend on their order).
+            let column_sums: Vec<(f64, u32)> = (cols.0..cols.1)
+                .map(|c| {
+                    (rows.0..rows.1)
+                        .map(|r| values[r * size[1] + c])
+                        .filter(|v| v.is_finite())
+                        .fold((0.0, 0), |(sum, count), v| (sum + v, count + 1))
+                })
                 .collect();
+            let count: u32 = column_sums.iter().map(|&(_, n)| n).sum();
             let value = if shrink == 1 {
                 values[rows.0 * size[1] + cols.0]
-            } else if finite.is_empty() {
+            } else if count == 0 {
                 f64::NAN
             } else {
-                finite.iter().sum::<f64>() / finite.len() as f64
+                column_sums.iter().map(|&(sum, _)| sum).sum::<f64>() / f64::from(count)
             };
             let i = (y * viewport.width + x) * 4;
             out[i..i + 4].copy_from_slice(&scale.colour(value));
@@ -483,7 +534,7 @@ pub fn render(
     options: RenderOptions,
 ) -> Result<Rendered> {
     let size = [height, width];
-    let scale = ColourScale::sequential(values, size, options, None)?;
+    let scale = ColourScale::sequential(&MapStats::of(values, size)?, options, None);
     let mut rgba = Vec::new();
     draw(values, size, &scale, &Viewport::whole(size), &mut rgba)?;
     Ok(Rendered {
@@ -604,17 +655,18 @@ mod tests {
         // A spans 0.25…1 and B 0.5…1 of their maxima; on the union 0.25…1 the relative value
         // 0.5 has one colour in both.
         let options = RenderOptions::default();
-        let a = ColourScale::sequential(&[1.0, 4.0], [1, 2], options, Some([0.25, 1.0])).unwrap();
-        let b = ColourScale::sequential(&[5.0, 10.0], [1, 2], options, Some([0.25, 1.0])).unwrap();
+        let stats = |values: &[f64]| MapStats::of(values, [1, 2]).unwrap();
+        let a = ColourScale::sequential(&stats(&[1.0, 4.0]), options, Some([0.25, 1.0]));
+        let b = ColourScale::sequential(&stats(&[5.0, 10.0]), options, Some([0.25, 1.0]));
         assert_eq!(a.colour(2.0), b.colour(5.0));
-        let own = ColourScale::sequential(&[5.0, 10.0], [1, 2], options, None).unwrap();
+        let own = ColourScale::sequential(&stats(&[5.0, 10.0]), options, None);
         assert_ne!(own.colour(5.0), b.colour(5.0));
     }
 
     #[test]
     fn ratios_are_centred_at_one_on_a_log_scale() {
         let values = [0.25, 1.0, 2.0, f64::NAN];
-        let scale = ColourScale::diverging(&values, [2, 2]).unwrap();
+        let scale = ColourScale::diverging(&MapStats::of(&values, [2, 2]).unwrap());
         assert!((scale.low - 0.25).abs() < 1e-12 && (scale.high - 4.0).abs() < 1e-12);
         assert_eq!(scale.colour(1.0), Colormap::RedBlue.rgba(0.5));
         assert_eq!(scale.colour(0.25), Colormap::RedBlue.rgba(0.0));
@@ -674,7 +726,7 @@ mod tests {
                 scale: if log { Scale::Log } else { Scale::Linear },
                 ..RenderOptions::default()
             };
-            let scale = ColourScale::sequential(&values, size, options, None).unwrap();
+            let scale = ColourScale::sequential(&MapStats::of(&values, size).unwrap(), options, None);
             let mut fast = Vec::new();
             draw(&values, size, &scale, &viewport, &mut fast).unwrap();
             let slow = draw_reference(&values, size, &scale, &viewport).unwrap();

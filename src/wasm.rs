@@ -17,7 +17,7 @@ use crate::error::{Location, Subject};
 use crate::net::transform::Framework;
 use crate::net::{self, spec, zoo};
 use crate::padding::PaddingMode;
-use crate::render::{self, Colormap, ColourScale, RenderOptions, ScaledMap, Viewport};
+use crate::render::{self, Colormap, ColourScale, MapStats, RenderOptions, ScaledMap, Viewport};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::Clamped;
@@ -240,13 +240,16 @@ impl NetworkJs {
         let summary = Summary::of(&map);
         let profiles = centre_profiles(&map.values);
         let size = map.size();
+        let values = map.values.into_raw_vec_and_offset().0;
+        let stats = MapStats::of(&values, size).map_err(js_error)?;
         Ok(MapView {
-            values: map.values.into_raw_vec_and_offset().0,
+            values,
             size,
             log2_scale: map.log2_scale,
             summary: Some(summary),
             profiles: Some(profiles),
             offsets: None,
+            stats,
             scale: None,
             pixels: Vec::new(),
         })
@@ -334,6 +337,8 @@ pub struct MapView {
     profiles: Option<CentreProfiles>,
     /// Ratio maps only: where the compared region starts in A and B.
     offsets: Option<[[usize; 2]; 2]>,
+    /// Extremes and centre, found once: every recolouring needs them.
+    stats: MapStats,
     scale: Option<ColourScale>,
     /// The last drawing's pixels, reused so that panning allocates nothing.
     pixels: Vec<u8>,
@@ -403,8 +408,7 @@ impl MapView {
     #[wasm_bindgen(js_name = relativeRange)]
     pub fn relative_range(&self, display: JsValue) -> Result<Vec<f64>, JsValue> {
         let display: RenderOptions = from_js(display, "display options")?;
-        let (_, range) =
-            ColourScale::relative_range(&self.values, self.size, display).map_err(js_error)?;
+        let (_, range) = ColourScale::relative_range(&self.stats, display);
         Ok(range.to_vec())
     }
 
@@ -423,11 +427,10 @@ impl MapView {
             Some(_) => return Err(request_error("a colour range is [low, high]")),
         };
         let scale = if self.offsets.is_some() {
-            ColourScale::diverging(&self.values, self.size)
+            ColourScale::diverging(&self.stats)
         } else {
-            ColourScale::sequential(&self.values, self.size, display, range)
-        }
-        .map_err(js_error)?;
+            ColourScale::sequential(&self.stats, display, range)
+        };
         let colours = Colours {
             low: scale.low,
             high: scale.high,
@@ -479,6 +482,7 @@ impl MapView {
     /// A ÷ B of raw counts over the centre-aligned common region.
     pub fn ratio(a: &MapView, b: &MapView) -> Result<MapView, JsValue> {
         let ratio = render::centred_ratio(a.scaled(), b.scaled()).map_err(js_error)?;
+        let stats = MapStats::of(&ratio.values, ratio.size).map_err(js_error)?;
         Ok(MapView {
             values: ratio.values,
             size: ratio.size,
@@ -486,6 +490,7 @@ impl MapView {
             summary: None,
             profiles: None,
             offsets: Some(ratio.offsets),
+            stats,
             scale: None,
             pixels: Vec::new(),
         })
@@ -511,8 +516,8 @@ pub fn colour_values(values: &[f64], display: JsValue) -> Result<Vec<u8>, JsValu
     } else {
         from_js(display, "display options")?
     };
-    let scale =
-        ColourScale::sequential(values, [1, values.len()], display, None).map_err(js_error)?;
+    let stats = MapStats::of(values, [1, values.len()]).map_err(js_error)?;
+    let scale = ColourScale::sequential(&stats, display, None);
     Ok(values.iter().flat_map(|&v| scale.colour(v)).collect())
 }
 

@@ -45,7 +45,7 @@ fn resnet50_is_skewed_at_224_in_the_browser() {
 mod exported_api {
     use super::*;
     use padlens::render::{
-        draw_reference, Colormap, ColourScale, Reference, RenderOptions, Scale, Viewport,
+        draw_reference, Colormap, ColourScale, MapStats, Reference, RenderOptions, Scale, Viewport,
     };
     use padlens::wasm::{self, MapView, NetworkJs};
     use wasm_bindgen::{JsCast, JsValue};
@@ -159,7 +159,8 @@ mod exported_api {
             reference: Reference::Centre,
             scale: Scale::Log,
         };
-        let scale = ColourScale::sequential(values, [512, 512], options, None).unwrap();
+        let stats = MapStats::of(values, [512, 512]).unwrap();
+        let scale = ColourScale::sequential(&stats, options, None);
         let expected = draw_reference(values, [512, 512], &scale, &viewport).unwrap();
         assert_eq!(pixels.to_vec(), expected);
         assert!(map

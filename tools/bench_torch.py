@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """How long PyTorch (CPU, one thread) takes to compute a utilization map by autograd.
 
-    /opt/torchenv/bin/python tools/bench_torch.py [--runs 7] [--threads 1]
+    tools/.venv/bin/python tools/bench_torch.py [--runs 11] [--threads 1] [--json]
 
 The baseline for padlens' own benchmarks: the same maps as tests/golden (the one-channel
 float64 all-ones network of definitions.md §3, built by tools/golden.py from torchvision's
 definitions), timed as forward + `y.sum().backward()` only (building the net is not timed).
 One warm-up run, then `--runs` timed runs; prints a table and a JSON object (median and
-minimum in milliseconds, plus the machine) to record in BENCHMARKS.md.
+minimum in milliseconds, plus the machine). `--json` prints only the JSON object, for
+tests/e2e/run-bench.mjs (`./build.sh bench`), which puts it beside the browser's figures.
 """
 
 import argparse
@@ -64,18 +65,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=11, help="timed runs per case (≥ 5)")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
     args = parser.parse_args()
     if args.runs < 5:
         parser.error("--runs must be at least 5")
     torch.set_num_threads(args.threads)
     results = [time_case(*case, args.runs) for case in CASES]
 
-    print(f"{'net':<10} {'input':>9} {'mode':<8} {'median ms':>10} {'min ms':>10}")
-    for r in results:
-        size = "{}x{}".format(*r["input"])
-        print(
-            f"{r['net']:<10} {size:>9} {r['mode']:<8} {r['median_ms']:>10.1f} {r['min_ms']:>10.1f}"
-        )
+    if not args.json:
+        print(f"{'net':<10} {'input':>9} {'mode':<8} {'median ms':>10} {'min ms':>10}")
+        for r in results:
+            size = "{}x{}".format(*r["input"])
+            print(
+                f"{r['net']:<10} {size:>9} {r['mode']:<8} {r['median_ms']:>10.1f} {r['min_ms']:>10.1f}"
+            )
     report = {
         "tool": "pytorch-autograd",
         "torch": torch.__version__,
@@ -83,6 +86,7 @@ def main():
         "cpu": cpu_model(),
         "logical_cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "torchvision": golden.torchvision.__version__,
         "date": time.strftime("%Y-%m-%d"),
         "results": results,
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Golden data for padlens from the reference implementation (PyTorch + torchvision).
 
-    /opt/torchenv/bin/python tools/golden.py shapes   # tests/golden/shapes.json
-    /opt/torchenv/bin/python tools/golden.py maps     # tests/golden/<net>_<h>x<w>_<mode>.npy.gz
-    /opt/torchenv/bin/python tools/golden.py all
+    tools/.venv/bin/python tools/golden.py shapes   # tests/golden/shapes.json
+    tools/.venv/bin/python tools/golden.py maps     # tests/golden/<net>_<h>x<w>_<mode>.npy.gz
+    tools/.venv/bin/python tools/golden.py all
 
 `shapes`: runs every zoo architecture, as torchvision defines it (weights=None, eval mode,
 batch 1, 3 channels), at a few input sizes and records the output height × width of every

@@ -1,6 +1,8 @@
-// The in-browser benchmark: time to compute and colour-map the maps the explorer shows most,
-// and the size of the WASM download. Runs on this page's thread (no worker hop, so the times
-// are the engine's) and publishes everything as window.benchResults for headless runners.
+// The in-browser engine benchmark: per case, the time to compute a utilization map, colour it
+// and draw it whole at 1:1 into an OffscreenCanvas — the explorer worker's work for one change
+// — with the same WASM module, on this page's thread (no worker hop, so the times are the
+// engine's). Also the engine calls the worker makes besides, and the size of the download.
+// Publishes everything as window.benchResults for tests/e2e/run-bench.mjs.
 
 import { loadEngine } from '../../engine/engine.js';
 
@@ -10,13 +12,14 @@ const CASES = [
   { arch: 'vgg19', size: 512, mode: 'zeros' },
   { arch: 'vgg19', size: 512, mode: 'reflect' },
 ];
-const WARMUP_RUNS = 10; // enough for V8 to tier the hot WASM functions up
-const TIMED_RUNS = 15;
-const SAMPLE_MS = 20;
-const RENDER = { colormap: 'viridis', reference: 'max', scale: 'linear' };
+const WARMUP_RUNS = 10; // per operation: enough for V8 to tier the hot WASM functions up
+const TIMED_RUNS = 15; // samples per operation
+const SAMPLE_MS = 20; // a sample repeats an operation for about this long
+const DISPLAY = { colormap: 'viridis', reference: 'max', scale: 'linear' };
 
 const status = document.querySelector('#bench-status');
-const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+const round = (ms) => Math.round(ms * 1000) / 1000;
 
 /** @param {number[]} xs @returns {{median: number, min: number}} */
 function stats(xs) {
@@ -26,59 +29,91 @@ function stats(xs) {
   return { median: round(median), min: round(sorted[0]) };
 }
 
-const round = (ms) => Math.round(ms * 1000) / 1000;
+/**
+ * Times each operation: warm-up runs, then `TIMED_RUNS` samples per operation, interleaved
+ * (round by round) so that a noisy moment spreads over all of them. Browsers round
+ * performance.now() to 0.1 ms or coarser, so a sample repeats its operation enough times to
+ * last about SAMPLE_MS and is divided back.
+ * @param {Record<string, () => void>} ops
+ * @returns {Promise<Record<string, {median: number, min: number, repeat: number}>>}
+ */
+async function timeOps(ops) {
+  const names = Object.keys(ops);
+  const repeat = {};
+  for (const name of names) {
+    let fastest = Infinity;
+    for (let run = 0; run < WARMUP_RUNS; run++) {
+      const t0 = performance.now();
+      ops[name]();
+      fastest = Math.min(fastest, performance.now() - t0);
+    }
+    repeat[name] = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(fastest, 0.02)));
+    await nextTask();
+  }
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  for (let run = 0; run < TIMED_RUNS; run++) {
+    for (const name of names) {
+      const op = ops[name];
+      const n = repeat[name];
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) op();
+      samples[name].push((performance.now() - t0) / n);
+    }
+    await nextTask(); // keep the page responsive and the status current
+  }
+  return Object.fromEntries(names.map((name) => [name, { ...stats(samples[name]), repeat: repeat[name] }]));
+}
 
-function row(cells, header = false) {
+/** One case: the four timings of the map, and the worker's other calls. Frees what it makes. */
+async function timeCase(engine, { arch, size, mode }) {
+  const network = engine.network({ arch });
+  const query = { height: size, width: size, mode, depth: null };
+  const viewport = { width: size, height: size, zoom: 1, offset: [0, 0] };
+  const context = new OffscreenCanvas(size, size).getContext('2d');
+  let map = null;
+  try {
+    map = network.utilization(query);
+    map.colour(DISPLAY);
+    const main = await timeOps({
+      compute: () => network.utilization(query).free(),
+      colour: () => map.colour(DISPLAY),
+      draw: () => map.draw(context, viewport),
+      total: () => {
+        const m = network.utilization(query);
+        m.colour(DISPLAY);
+        m.free();
+      },
+    });
+    const extra = await timeOps({
+      layerNames: () => network.layerNames(),
+      sizeLimits: () => network.sizeLimits(mode, undefined),
+      summaryProfiles: () => {
+        map.summary();
+        map.profiles();
+      },
+      colorbar: () => engine.colorbar(DISPLAY.colormap, 256),
+    });
+    return { arch, size, mode, runs: TIMED_RUNS, ...main, extra };
+  } finally {
+    map?.free();
+    network.free();
+  }
+}
+
+function row(cells, { header = false, classes = [] } = {}) {
   const tr = document.createElement('tr');
   cells.forEach((text, i) => {
     const cell = document.createElement(header && i === 0 ? 'th' : 'td');
     if (header && i === 0) cell.scope = 'row';
+    if (classes[i]) cell.className = classes[i];
     cell.textContent = text;
     tr.append(cell);
   });
   return tr;
 }
 
-/**
- * Per-map times of one case. Browsers round performance.now() to 0.1 ms or coarser, so each
- * timed sample repeats the work enough times to last a few milliseconds and is divided back.
- */
-async function timeCase(engine, { arch, size, mode }) {
-  const request = { arch, height: size, width: size, mode, depth: null };
-  let map = null;
-  let warm = Infinity;
-  for (let run = 0; run < WARMUP_RUNS; run++) {
-    const t0 = performance.now();
-    map = engine.utilization(request, RENDER);
-    warm = Math.min(warm, performance.now() - t0);
-    await nextFrame();
-  }
-  const repeat = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(warm, 0.05)));
-  // The page's path: compute, copy the values out (for hover and profiles), colour the map
-  // in WASM and copy the RGBA out. "compute" is the same without colouring; "colour-map" is
-  // the difference.
-  const compute = [];
-  const total = [];
-  for (let run = 0; run < TIMED_RUNS; run++) {
-    const t0 = performance.now();
-    for (let i = 0; i < repeat; i++) map = engine.utilization(request);
-    const t1 = performance.now();
-    for (let i = 0; i < repeat; i++) map = engine.utilization(request, RENDER);
-    const t2 = performance.now();
-    compute.push((t1 - t0) / repeat);
-    total.push((t2 - t1) / repeat);
-    await nextFrame(); // keep the page responsive and the status current
-  }
-
-  const [computeStats, totalStats] = [stats(compute), stats(total)];
-  // Colour mapping is timed as the difference of the two medians: a per-sample difference of
-  // two noisy timings has no meaningful minimum.
-  const render = { median: round(totalStats.median - computeStats.median), min: null };
-  return { arch, size, mode, runs: TIMED_RUNS, repeat, compute: computeStats, render, total: totalStats };
-}
-
 async function wasmSize() {
-  const url = new URL('../pkg/padlens_bg.wasm', import.meta.url);
+  const url = new URL('../../../pkg/padlens_bg.wasm', import.meta.url);
   const raw = await (await fetch(url)).arrayBuffer();
   const gzipped = await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   return { raw: raw.byteLength, gzip: gzipped.byteLength };
@@ -89,37 +124,44 @@ async function main() {
   const engine = await loadEngine();
   const instantiateMs = round(performance.now() - t0);
   const times = document.querySelector('#bench-times tbody');
+  const extras = document.querySelector('#bench-extra tbody');
   const cases = [];
   for (const c of CASES) {
-    status.textContent = `Running ${c.arch} at ${c.size}×${c.size}, ${c.mode} padding…`;
-    await nextFrame();
-    const result = await timeCase(engine, c);
-    cases.push(result);
-    times.append(row([
-      result.arch, `${result.size}×${result.size}`, result.mode, `${result.runs} × ${result.repeat}`,
-      ...[result.compute, result.render, result.total].flatMap((s) => [s.median.toFixed(2), s.min === null ? '—' : s.min.toFixed(2)]),
-    ]));
+    status.textContent = `Running ${c.arch} at ${c.size}×${c.size}, ${c.mode} padding… (${cases.length + 1} of ${CASES.length})`;
+    await nextTask();
+    const r = await timeCase(engine, c);
+    cases.push(r);
+    const ms = (s) => [s.median.toFixed(2), s.min.toFixed(2)];
+    const label = [r.arch, `${r.size}×${r.size}`, r.mode];
+    times.append(row([...label, ...ms(r.compute), ...ms(r.colour), ...ms(r.draw), ...ms(r.total)], {
+      classes: [, , , 'group-start', , 'group-start', , 'group-start', , 'group-start total', 'total'],
+    }));
+    extras.append(row([...label, ...['layerNames', 'sizeLimits', 'summaryProfiles', 'colorbar'].map((k) => r.extra[k].median.toFixed(3))]));
   }
   status.textContent = 'Measuring the download…';
   const wasm = await wasmSize();
+  const kib = (n) => `${n.toLocaleString('en-US')} bytes (${(n / 1024).toFixed(1)} KiB)`;
   document.querySelector('#bench-size tbody').append(
-    row(['WASM, raw', `${wasm.raw.toLocaleString('en-US')} bytes (${(wasm.raw / 1024).toFixed(1)} KiB)`], true),
-    row(['WASM, gzip', `${wasm.gzip.toLocaleString('en-US')} bytes (${(wasm.gzip / 1024).toFixed(1)} KiB)`], true),
-    row(['Instantiation (first load)', `${instantiateMs.toFixed(1)} ms`], true),
+    row(['WASM, raw', kib(wasm.raw)], { header: true }),
+    row(['WASM, gzip', kib(wasm.gzip)], { header: true }),
+    row(['Instantiation (first load)', `${instantiateMs.toFixed(1)} ms`], { header: true }),
   );
   window.benchResults = {
     date: new Date().toISOString(),
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
     warmupRuns: WARMUP_RUNS,
+    timedRuns: TIMED_RUNS,
+    display: DISPLAY,
     instantiateMs,
     wasm,
     cases,
   };
-  status.textContent = 'Done.';
+  status.textContent = `Done: ${CASES.length} cases, ${TIMED_RUNS} samples each.`;
 }
 
 main().catch((error) => {
+  console.error(error);
   status.textContent = `The benchmark failed: ${error.message}`;
   window.benchResults = { error: error.message };
 });
