@@ -390,7 +390,6 @@ pub fn sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::utilization;
     use crate::geometry::{AxisWindow, PaddingSpec};
     use crate::net::{zoo, Branch, Combine, Layer, WindowKind, WindowLayer};
     use crate::padding::PaddingMode;

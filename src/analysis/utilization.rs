@@ -41,23 +41,51 @@ impl UtilizationMap {
         let (h, w) = self.values.dim();
         [h, w]
     }
+}
 
-    fn rescale_if_large(&mut self) {
-        let max = self.values.iter().copied().fold(0.0, f64::max);
-        if max > 2f64.powi(RESCALE_ABOVE_LOG2) {
-            self.values *= 2f64.powi(-RESCALE_ABOVE_LOG2);
-            self.log2_scale += RESCALE_ABOVE_LOG2;
+/// A dense gradient and an upper bound on its largest stored value. Scanning the map for its
+/// maximum after every layer, to know when to rescale, took 15 % of ResNet-50's map (callgrind);
+/// a bound carried along costs nothing, and the map is scanned only once the bound passes the
+/// rescaling threshold (for the zoo, never).
+#[derive(Clone, Debug)]
+struct Dense {
+    map: UtilizationMap,
+    bound: f64,
+}
+
+impl Dense {
+    fn rescale_if_large(mut self) -> Self {
+        let limit = 2f64.powi(RESCALE_ABOVE_LOG2);
+        if self.bound > limit {
+            self.bound = self.map.values.iter().copied().fold(0.0, f64::max);
+            if self.bound > limit {
+                self.map.values *= 2f64.powi(-RESCALE_ABOVE_LOG2);
+                self.map.log2_scale += RESCALE_ABOVE_LOG2;
+                self.bound *= 2f64.powi(-RESCALE_ABOVE_LOG2);
+            }
         }
+        self
     }
 
     /// `self += other`, aligning scales (exactly, by powers of two).
-    fn add(&mut self, mut other: UtilizationMap) {
-        if other.log2_scale > self.log2_scale {
+    fn add(&mut self, mut other: Dense) {
+        if other.map.log2_scale > self.map.log2_scale {
             std::mem::swap(self, &mut other);
         }
-        let shift = other.log2_scale - self.log2_scale;
-        self.values.scaled_add(2f64.powi(shift), &other.values);
+        let factor = 2f64.powi(other.map.log2_scale - self.map.log2_scale);
+        self.map.values.scaled_add(factor, &other.map.values);
+        self.bound += factor * other.bound;
     }
+}
+
+/// How much a layer's backward pass can multiply the largest value along one axis: the
+/// largest total weight that reads any one input.
+fn growth(operator: &AxisOperator) -> f64 {
+    let mut totals = vec![0.0; operator.inputs];
+    for read in &operator.reads {
+        totals[read.input as usize] += read.weight;
+    }
+    totals.into_iter().fold(0.0, f64::max)
 }
 
 /// The utilization map of the first `depth` layers of `network` (all for `None`) at `input`,
@@ -82,7 +110,9 @@ pub fn utilization_of_plan(plan: &Plan) -> Result<UtilizationMap> {
 fn utilization_with_rank_limit(plan: &Plan, max_rank: fn(Size) -> usize) -> Result<UtilizationMap> {
     check_memory(plan)?;
     let ones = Gradient::constant(plan.output, 1.0, 0, max_rank);
-    Ok(backward_sequence(&plan.steps, ones, max_rank).into_dense())
+    Ok(backward_sequence(&plan.steps, ones, max_rank)
+        .into_dense()
+        .map)
 }
 
 /// Refuses sizes whose buffers would not fit, before allocating any of them.
@@ -165,7 +195,7 @@ fn transpose_apply(operator: &AxisOperator, v: &[f64]) -> Vec<f64> {
 #[derive(Clone, Debug)]
 enum Gradient {
     Factored(Vec<OuterProduct>),
-    Dense(UtilizationMap),
+    Dense(Dense),
 }
 
 /// Past this many terms a dense map is cheaper: a term costs `(h + w)·k` per layer and `h·w`
@@ -178,9 +208,12 @@ impl Gradient {
     /// `value · 2^log2_scale` everywhere: one outer product, unless no term is allowed.
     fn constant(size: Size, value: f64, log2_scale: i32, max_rank: fn(Size) -> usize) -> Self {
         if max_rank(size) == 0 {
-            return Gradient::Dense(UtilizationMap {
-                values: Array2::from_elem((size[0], size[1]), value),
-                log2_scale,
+            return Gradient::Dense(Dense {
+                map: UtilizationMap {
+                    values: Array2::from_elem((size[0], size[1]), value),
+                    log2_scale,
+                },
+                bound: value,
             });
         }
         Gradient::Factored(vec![OuterProduct {
@@ -190,14 +223,16 @@ impl Gradient {
         }])
     }
 
-    fn into_dense(self) -> UtilizationMap {
+    fn into_dense(self) -> Dense {
         let terms = match self {
-            Gradient::Dense(map) => return map,
+            Gradient::Dense(dense) => return dense,
             Gradient::Factored(terms) => terms,
         };
         let (h, w) = (terms[0].rows.len(), terms[0].cols.len());
         let log2_scale = terms.iter().map(|t| t.log2_scale).max().unwrap_or(0);
         let mut values = Array2::<f64>::zeros((h, w));
+        let mut bound = 0.0;
+        let largest = |factor: &[f64]| factor.iter().copied().fold(0.0, f64::max);
         for term in &terms {
             let factor = 2f64.powi(term.log2_scale - log2_scale);
             for (row, &weight) in values.rows_mut().into_iter().zip(&term.rows) {
@@ -206,10 +241,13 @@ impl Gradient {
                     axpy(row, &term.cols, weight * factor);
                 }
             }
+            bound += factor * largest(&term.rows) * largest(&term.cols);
         }
-        let mut map = UtilizationMap { values, log2_scale };
-        map.rescale_if_large();
-        map
+        Dense {
+            map: UtilizationMap { values, log2_scale },
+            bound,
+        }
+        .rescale_if_large()
     }
 }
 
@@ -229,19 +267,21 @@ fn backward_step(step: &Step, grad: Gradient, max_rank: fn(Size) -> usize) -> Gr
                 Gradient::Factored(terms) => {
                     Gradient::Factored(terms.iter().map(|t| t.backward(&rows, &cols)).collect())
                 }
-                Gradient::Dense(map) => {
-                    let mut out = UtilizationMap {
-                        values: separable_backward(&map.values, &rows, &cols),
-                        log2_scale: map.log2_scale,
-                    };
-                    out.rescale_if_large();
-                    Gradient::Dense(out)
-                }
+                Gradient::Dense(dense) => Gradient::Dense(
+                    Dense {
+                        map: UtilizationMap {
+                            values: separable_backward(&dense.map.values, &rows, &cols),
+                            log2_scale: dense.map.log2_scale,
+                        },
+                        bound: dense.bound * growth(&rows) * growth(&cols),
+                    }
+                    .rescale_if_large(),
+                ),
             }
         }
         Step::GlobalPool { input, .. } => {
             // Every input pixel reaches the single output once.
-            let single = grad.into_dense();
+            let single = grad.into_dense().map;
             Gradient::constant(*input, single.values[(0, 0)], single.log2_scale, max_rank)
         }
         Step::Block {
@@ -270,42 +310,60 @@ fn backward_step(step: &Step, grad: Gradient, max_rank: fn(Size) -> usize) -> Gr
                 for part in parts {
                     total.add(part);
                 }
-                total.rescale_if_large();
-                Gradient::Dense(total)
+                Gradient::Dense(total.rescale_if_large())
             }
         }
     }
 }
 
 /// `Aᵣᵀ · grad · A꜀`, where `grad` is outputs × outputs and the result inputs × inputs.
+///
+/// One pass moves whole rows (`axpy`, SIMD on wasm); the other scatters within rows, one
+/// scalar at a time, so it runs on whichever intermediate has fewer rows. A strided layer's
+/// input has twice its output's rows: for ResNet's conv1 (112 → 224) scattering within the
+/// 112 output rows and moving whole 224-wide rows is about half the scalar work of the other
+/// order.
 pub(crate) fn separable_backward(
     grad: &Array2<f64>,
     rows: &AxisOperator,
     cols: &AxisOperator,
 ) -> Array2<f64> {
-    // Height first: row `input` of the result gathers whole gradient rows (`axpy`, SIMD on
-    // wasm), on the narrow output width.
-    let mut by_rows = Array2::<f64>::zeros((rows.inputs, grad.ncols()));
+    // The scatter costs `cols.reads` per row: before the height pass there are
+    // `grad.nrows()` rows, after it `rows.inputs`.
+    if grad.nrows() < rows.inputs {
+        rows_pass(&columns_pass(grad, cols), rows)
+    } else {
+        columns_pass(&rows_pass(grad, rows), cols)
+    }
+}
+
+/// `Aᵣᵀ · grad`: row `input` of the result gathers whole gradient rows (`axpy`).
+fn rows_pass(grad: &Array2<f64>, rows: &AxisOperator) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((rows.inputs, grad.ncols()));
     for read in &rows.reads {
         let source = grad.row(read.out as usize);
-        let mut target = by_rows.row_mut(read.input as usize);
+        let mut target = out.row_mut(read.input as usize);
         // Both arrays are in standard (row-major) layout, so the rows are contiguous.
         if let (Some(t), Some(s)) = (target.as_slice_mut(), source.as_slice()) {
             axpy(t, s, read.weight);
         }
     }
-    // Width within each row. Transposing to reuse `axpy` here cost more than it saved: a
-    // strided transpose of a 512-wide map thrashes the cache (vgg19@512 took 12 ms that way,
-    // BENCHMARKS.md), while the taps of one row walk both rows forward.
-    let mut result = Array2::<f64>::zeros((rows.inputs, cols.inputs));
-    for (source, mut target) in by_rows.rows().into_iter().zip(result.rows_mut()) {
+    out
+}
+
+/// `grad · A꜀`, within each row. Transposing to reuse `axpy` here cost more than it saved: a
+/// strided transpose of a 512-wide map thrashes the cache (vgg19@512 took 12 ms that way,
+/// BENCHMARKS.md), while the taps of one row walk both rows forward.
+fn columns_pass(grad: &Array2<f64>, cols: &AxisOperator) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((grad.nrows(), cols.inputs));
+    for (source, mut target) in grad.rows().into_iter().zip(out.rows_mut()) {
         if let (Some(s), Some(t)) = (source.as_slice(), target.as_slice_mut()) {
             for read in &cols.reads {
                 t[read.input as usize] += read.weight * s[read.out as usize];
             }
         }
     }
-    result
+    out
 }
 
 #[cfg(test)]
