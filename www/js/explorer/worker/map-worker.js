@@ -16,6 +16,7 @@ const networks = new Lru(8, (network) => network.free());
 // Maps by network and query: changing the colours, or one side of a comparison, must not
 // recompute the maps that did not change. A 1024² map is 8 MB of values; keep a few.
 const maps = new Lru(6, (map) => release(map));
+const sizeLimits = new Lru(16);
 
 /** @type {Record<'a'|'b'|'ratio', {context: OffscreenCanvasRenderingContext2D, map: any, viewport: object|null}>} */
 const panels = {};
@@ -73,7 +74,9 @@ function computeMap(engine, config, allowFallback) {
       fallback,
       network: network.name,
       layerNames: network.layerNames(),
-      limits: network.sizeLimits(query.mode ?? undefined, query.depth ?? undefined),
+      // The smallest size is a scan of plans: once per network, padding and depth.
+      limits: sizeLimits.get(`${sourceKey(source)}|${query.mode}|${query.depth}`, () =>
+        network.sizeLimits(query.mode ?? undefined, query.depth ?? undefined)),
     };
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) throw error;
