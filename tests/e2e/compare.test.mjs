@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, hoverPixel, mapSize, openPage, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
+import { canvasStats, hoverPixel, mapSize, mapStats, openPage, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -18,8 +18,8 @@ test('ResNet-50 at 224 against 225 shows both maps and their ratio', async () =>
   await waitIdle(page);
   assert.equal(await page.inputValue('#b-width'), '225', 'linked width follows');
 
-  const a = await canvasStats(page, '#map-a canvas.map-canvas');
-  const ratio = await canvasStats(page, '#map-ratio canvas.map-canvas');
+  const a = await mapStats(page, '#map-a canvas.map-canvas');
+  const ratio = await mapStats(page, '#map-ratio canvas.map-canvas');
   assert.deepEqual(
     [await mapSize(page, '#map-a'), await mapSize(page, '#map-b'), await mapSize(page, '#map-ratio')],
     [[224, 224], [225, 225], [224, 224]],
@@ -52,7 +52,7 @@ test('zeros against symmetric padding: the ratio is the zeros map relative to 9^
   const hash = '#arch=vgg19&h=64&w=64&mode=zeros&compare=1&b.arch=vgg19&b.h=64&b.w=64&b.mode=symmetric';
   const { page, context } = await openPage(env.browser, env.origin, `/${hash}`);
   await waitIdle(page);
-  const uniform = await canvasStats(page, '#map-b canvas.map-canvas');
+  const uniform = await mapStats(page, '#map-b canvas.map-canvas');
   assert.equal(uniform.distinct, 1);
   const zerosMax = Number((await readSummary(page, 'a')).maxExact);
   // At the centre of a 64×64 input VGG-19's zero padding is still felt, so the ratio is < 1.

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, errorText, mapSize, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
+import { errorText, mapSize, mapStats, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -34,7 +34,7 @@ for (const [hash, slot, message, size, controls] of BAD_LINKS) {
     assert.match(await errorText(page), message);
     // Drawn: the map, its colour bar and its figures, not "computing…" or an empty strip.
     assert.deepEqual(await mapSize(page, '#map-a'), size);
-    assert.ok((await canvasStats(page, '#map-a canvas.map-canvas')).distinct > 1, 'the map has content');
+    assert.ok((await mapStats(page, '#map-a canvas.map-canvas')).distinct > 1, 'the map has content');
     assert.ok(await page.isHidden('#map-a [data-role=stale]'), 'what is shown is up to date');
     assert.doesNotMatch(await page.textContent('#map-a [data-role=caption]'), /computing/);
     const bar = await page.$eval('#map-a .colorbar-body', (el) => el.getBoundingClientRect().height);
@@ -157,13 +157,18 @@ test('on a phone, wide tables say they scroll', async () => {
   await page.goto(`${env.origin}/#arch=resnet50&h=224&w=224`);
   await waitIdle(page);
   await waitReport(page);
+  // The report is drawn once it comes near the screen (content-visibility).
+  await page.locator('#uneven-report .report-table').scrollIntoViewIfNeeded();
   const hint = page.locator('#uneven-report .scroll-hint').first();
+  await hint.waitFor({ state: 'visible', timeout: 5000 });
   assert.ok(await hint.isVisible(), 'the report table is wider than the phone, and says so');
   assert.match(await hint.textContent(), /Scroll sideways/);
   // On a desktop the same table fits: no hint.
   const desktop = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224', { width: 1600, height: 900 });
   await waitIdle(desktop.page);
   await waitReport(desktop.page);
+  await desktop.page.locator('#uneven-report .report-table').scrollIntoViewIfNeeded();
+  await desktop.page.waitForTimeout(200);
   assert.ok(await desktop.page.locator('#uneven-report .scroll-hint').first().isHidden());
   await desktop.context.close();
   await context.close();

@@ -121,10 +121,32 @@ export function waitIdle(page, timeout = 30000) {
  * @returns {Promise<{width: number, height: number, distinct: number, hash: string, pixels: PNG}>}
  */
 export async function canvasStats(page, selector) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  return screenStats(page, await page.locator(selector).boundingBox());
+}
+
+/**
+ * What a map canvas shows of the map itself: the drawn rectangle of the map (the canvas is
+ * the panel's box; a smaller map sits in the middle of it, with transparent margins).
+ * @returns {Promise<{width: number, height: number, distinct: number, hash: string, pixels: PNG}>}
+ */
+export async function mapStats(page, canvasSelector) {
+  await page.locator(canvasSelector).scrollIntoViewIfNeeded();
+  const box = await page.locator(canvasSelector).boundingBox();
+  const viewport = JSON.parse(await page.$eval(canvasSelector, (c) => c.dataset.viewport));
+  const size = (await page.$eval(canvasSelector, (c) => c.closest('padlens-map').dataset.mapSize)).split('x').map(Number);
+  const scaled = size.map((n) => (viewport.zoom >= 1 ? n * viewport.zoom : Math.ceil(n / -viewport.zoom)));
+  const css = box.width / viewport.width; // CSS pixels per device pixel
+  const top = Math.max(0, viewport.offset[0]);
+  const left = Math.max(0, viewport.offset[1]);
+  const bottom = Math.min(viewport.height, viewport.offset[0] + scaled[0]);
+  const right = Math.min(viewport.width, viewport.offset[1] + scaled[1]);
+  return screenStats(page, { x: box.x + left * css, y: box.y + top * css, width: (right - left) * css, height: (bottom - top) * css });
+}
+
+async function screenStats(page, box) {
   // Layout may place the canvas at a fractional position; the screenshot of its box would
   // then include a sliver of what surrounds it. Clip to the whole pixels inside the box.
-  await page.locator(selector).scrollIntoViewIfNeeded();
-  const box = await page.locator(selector).boundingBox();
   const [left, top] = [Math.ceil(box.x), Math.ceil(box.y)];
   const clip = { x: left, y: top, width: Math.floor(box.x + box.width) - left, height: Math.floor(box.y + box.height) - top };
   const png = PNG.sync.read(await page.screenshot({ clip }));
@@ -163,6 +185,7 @@ export function errorText(page, config = 'a') {
  * the worker drew it at (`data-viewport`, device pixels).
  */
 export async function pixelPoint(page, canvasSelector, y, x) {
+  await page.locator(canvasSelector).scrollIntoViewIfNeeded();
   const box = await page.locator(canvasSelector).boundingBox();
   const viewport = JSON.parse(await page.$eval(canvasSelector, (c) => c.dataset.viewport));
   const toDevice = (p, axis) => viewport.offset[axis] + (viewport.zoom >= 1 ? (p + 0.5) * viewport.zoom : (p + 0.5) / -viewport.zoom);

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, hoverPixel, mapSize, openPage, pixelPoint, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
+import { canvasStats, hoverPixel, mapSize, mapStats, openPage, pixelPoint, readSummary, readout, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -47,7 +47,7 @@ test('the map is drawn: VGG-19 at 224 with zeros padding is varied', async () =>
   const { page, context } = await openPage(env.browser, env.origin, `/${VGG19_ZEROS}`);
   await waitIdle(page);
   assert.deepEqual(await mapSize(page, '#map-a'), [224, 224]);
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
+  const map = await mapStats(page, '#map-a canvas.map-canvas');
   assert.ok(map.distinct > 50, `a foveated map has many colours, got ${map.distinct}`);
   const bar = await canvasStats(page, '#map-a canvas.colorbar-canvas');
   assert.ok(bar.distinct > 50, 'the colour bar is a gradient');
@@ -70,7 +70,7 @@ test('switching VGG-19 to symmetric padding gives a uniform map', async () => {
   await waitIdle(page);
   await page.selectOption('#a-mode', 'symmetric');
   await waitIdle(page);
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
+  const map = await mapStats(page, '#map-a canvas.map-canvas');
   assert.equal(map.distinct, 1, 'every pixel the same colour');
   const summary = await readSummary(page);
   assert.equal(summary.min, summary.max);
@@ -145,13 +145,13 @@ test('maps are drawn at an integer scale: ResNet-50’s stride grid has even str
   const { page, context } = await openPage(env.browser, env.origin, '/#arch=resnet50&h=224&w=224', { width: 1500, height: 1000 });
   await waitIdle(page);
   const viewport = await viewportOf(page);
-  assert.ok(Number.isInteger(viewport.zoom) && viewport.zoom >= 1, `zoom ${viewport.zoom}`);
-  assert.equal(viewport.width, 224 * viewport.zoom, 'the canvas is the map at k device pixels per map pixel');
+  assert.ok(Number.isInteger(viewport.zoom) && viewport.zoom >= 2, `zoom ${viewport.zoom}`);
   const css = await page.$eval('#map-a canvas.map-canvas', (c) => c.getBoundingClientRect().width);
-  assert.equal(css, 224 * viewport.zoom, 'and shown at that size (device pixel ratio 1)');
+  assert.equal(css, viewport.width, 'the canvas is shown at its own size (device pixel ratio 1)');
   // Every map pixel covers k × k screen pixels: along the centre row, each run of one colour
   // is a multiple of k wide (a non-integer scale made runs of k and k + 1).
-  const stats = await canvasStats(page, '#map-a canvas.map-canvas');
+  const stats = await mapStats(page, '#map-a canvas.map-canvas');
+  assert.equal(stats.width, 224 * viewport.zoom, 'the map is drawn at k screen pixels per map pixel');
   const { data, width } = stats.pixels;
   const y = Math.floor(stats.height / 2);
   const runs = [];
@@ -195,9 +195,6 @@ test('zoom and pan go down to single pixels, and the readout follows', async () 
   assert.equal((await viewportOf(page)).zoom, 3);
   values = await readout(page, '#map-a');
   assert.deepEqual([values['row y'], values['column x']], under, 'the same pixel under the pointer');
-  // The readout follows the pointer through a zoom: the map was 512 px tall at 1:1, shown
-  // whole, so the pointer found another row there than at 1:2.
-  assert.notEqual(under[0], '200');
 
   // The keyboard: + zooms in to single pixels, the cursor walks, the view follows it.
   await page.focus('#map-a canvas.map-canvas');
@@ -236,7 +233,7 @@ test('a 4096² map is averaged to fit, and zooms to 1:1', async () => {
   await waitIdle(page, 60000);
   const fit = await viewportOf(page);
   assert.ok(fit.zoom <= -8, `shrunk by an integer factor: ${fit.zoom}`);
-  assert.equal(fit.width, Math.ceil(4096 / -fit.zoom));
+  assert.equal((await mapStats(page, '#map-a canvas.map-canvas')).width, Math.ceil(4096 / -fit.zoom));
   await page.click('#map-a [data-zoom="1"]');
   await page.waitForFunction((z) => JSON.parse(document.querySelector('#map-a canvas.map-canvas').dataset.viewport).zoom > z, fit.zoom);
   const steps = 8;

@@ -145,15 +145,19 @@ function instrumentPage() {
   }
 
   /**
-   * One change: its time to the screen (t0 just before the change is dispatched; `idle` when
-   * body[data-status] goes back to idle; `frame` at the first animation frame after that),
-   * the page's worker traffic meanwhile, and when the report (#doctor) was done.
+   * One change: its time to the screen (t0 just before the change is dispatched; `shown` when
+   * #map-a has shown the new drawing (its `data-drawn` count moves; for a change that draws
+   * nothing, an error, when body[data-status] is idle); `frame` at the first animation frame
+   * after that), the page's worker traffic meanwhile, when the page was idle (profiles and
+   * summary done: `idle`) and when the report (#doctor) was done.
    */
   function change(selector, value) {
     return new Promise((resolve, reject) => {
       const body = document.body;
       const doctor = document.querySelector('#doctor');
-      const marks = { idle: null, frame: null, painted: null, doctorIdle: null };
+      const mapA = document.querySelector('#map-a');
+      const drawnBefore = mapA.dataset.drawn;
+      const marks = { shown: null, idle: null, frame: null, painted: null, doctorIdle: null };
       const finish = () => {
         if (marks.painted === null || marks.doctorIdle === null) return;
         observer.disconnect();
@@ -170,8 +174,10 @@ function instrumentPage() {
       };
       const observer = new MutationObserver(() => {
         const now = clock();
-        if (marks.idle === null && body.dataset.status === 'idle') {
-          marks.idle = now;
+        if (marks.idle === null && body.dataset.status === 'idle') marks.idle = now;
+        const drawn = mapA.dataset.drawn !== drawnBefore;
+        if (marks.shown === null && (drawn || marks.idle !== null)) {
+          marks.shown = now;
           requestAnimationFrame(() => {
             marks.frame = clock();
             // A message posted now is handled once this frame's style, layout and paint are done.
@@ -191,6 +197,7 @@ function instrumentPage() {
       });
       observer.observe(body, { attributes: true, attributeFilter: ['data-status'] });
       observer.observe(doctor, { attributes: true, attributeFilter: ['data-status'] });
+      observer.observe(mapA, { attributes: true, attributeFilter: ['data-drawn'] });
       const t0 = clock();
       setControl(selector, value);
       if (body.dataset.status !== 'computing') {
@@ -306,11 +313,11 @@ function breakdown(change, worker) {
     engineCalls: engine,
     // the map came from the worker's cache (no utilization call): not what is measured here
     cached: Boolean(view && workerReply) && !('utilization' in engine),
-    // the reply's trip back, then the page showing it until body[data-status] is idle
+    // the reply's trip back, then the page showing the map (until #map-a's data-drawn moves)
     toPage: reply && workerReply ? reply.t - workerReply.t : NaN,
-    showing: reply ? change.idle - reply.t : NaN,
-    // from idle to the next animation frame, and that frame's rendering
-    toFrame: change.frame - change.idle,
+    showing: reply ? change.shown - reply.t : NaN,
+    // from then to the next animation frame, and that frame's rendering
+    toFrame: change.frame - change.shown,
     frameWork: change.painted - change.frame,
     // the report's request relative to the map's reply reaching the page (> 0: after it), and
     // when the report was done
@@ -499,7 +506,7 @@ function report(all) {
     say();
     say(`## Frame latency of the explorer (www/index.html, goal ≤ ${FRAME_GOAL_MS} ms median)`);
     say();
-    say('From just before a change is dispatched to the first animation frame after body[data-status] is idle again; each change once the page (map, report, marginalization) is quiet.');
+    say('From just before a change is dispatched to the first animation frame after the map has been shown (#map-a data-drawn); each change once the page (map, profiles, report, marginalization) is quiet.');
     say();
     const rows = [];
     const parts = [];
@@ -534,7 +541,7 @@ function report(all) {
     if (notes.length) say();
     say('Where the time goes (medians of each part, so they need not add up):');
     say();
-    say(table(['map', 'change', 'page: change → request', 'worker: request → reply', 'of which engine calls', 'reply → page', 'page shows the map', 'idle → frame', '= latency', 'frame: style, layout, paint'], parts));
+    say(table(['map', 'change', 'page: change → request', 'worker: request → reply', 'of which engine calls', 'reply → page', 'page shows the map', 'shown → frame', '= latency', 'frame: style, layout, paint'], parts));
     say();
     say('Engine calls in the map worker per change (median ms; putImageData is part of draw):');
     say();

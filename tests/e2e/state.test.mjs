@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasStats, errorText, mapSize, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
+import { errorText, mapSize, mapStats, openPage, readSummary, useBrowser, waitIdle } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -39,7 +39,7 @@ test('the URL hash reproduces the view', async () => {
   const hash = await page.evaluate(() => location.hash);
   const values = await controlValues(page);
   const summary = await readSummary(page);
-  const map = await canvasStats(page, '#map-a canvas.map-canvas');
+  const map = await mapStats(page, '#map-a canvas.map-canvas');
   assert.equal(values['#a-depth'], '9');
   assert.equal(values.link, 'false');
   assert.deepEqual(await mapSize(page, '#map-a'), [225, 240]);
@@ -48,7 +48,7 @@ test('the URL hash reproduces the view', async () => {
   await waitIdle(second.page);
   assert.deepEqual(await controlValues(second.page), values);
   assert.deepEqual(await readSummary(second.page), summary);
-  assert.deepEqual(await canvasStats(second.page, '#map-a canvas.map-canvas'), map);
+  assert.deepEqual(await mapStats(second.page, '#map-a canvas.map-canvas'), map);
   assert.match(await second.page.textContent('#a-depth-text'), /first 9 of 19 layers, through layer2\.3/);
   await first.context.close();
   await second.context.close();
@@ -71,7 +71,7 @@ test('the URL hash reproduces a custom spec and compare mode', async () => {
 test('bad input shows its message beside the controls and keeps the last map', async () => {
   const { page, context } = await openPage(env.browser, env.origin, '/#arch=vgg19&h=224&w=224&mode=zeros');
   await waitIdle(page);
-  const good = await canvasStats(page, '#map-a canvas.map-canvas');
+  const good = await mapStats(page, '#map-a canvas.map-canvas');
   const goodSummary = await readSummary(page);
   assert.equal(await errorText(page), '');
 
@@ -98,7 +98,7 @@ test('bad input shows its message beside the controls and keeps the last map', a
     assert.ok((await invalidControls()).includes(culprit), `${name}: ${culprit} is marked invalid`);
     assert.equal(await page.getAttribute('#config-a [data-role=error]', 'role'), 'alert');
     assert.ok(await page.isVisible('#map-a [data-role=stale]'), `${name}: the map is marked as not updated`);
-    assert.deepEqual(await canvasStats(page, '#map-a canvas.map-canvas'), map, `${name}: the last map stays`);
+    assert.deepEqual(await mapStats(page, '#map-a canvas.map-canvas'), map, `${name}: the last map stays`);
     assert.deepEqual(await readSummary(page), summary, `${name}: the last summary stays`);
   };
   for (const [name, act, message, culprit] of cases) {
@@ -111,7 +111,7 @@ test('bad input shows its message beside the controls and keeps the last map', a
   await page.selectOption('#a-arch', 'custom');
   await waitIdle(page);
   assert.equal(await errorText(page), '');
-  const example = await canvasStats(page, '#map-a canvas.map-canvas');
+  const example = await mapStats(page, '#map-a canvas.map-canvas');
   const exampleSummary = await readSummary(page);
   await page.fill('#a-spec', '{"layers": [{"type": "conv", "kernel": }]}');
   await expectError('a malformed spec', /^network spec: the JSON is malformed at line 1, column \d+: /, example, exampleSummary, '#a-spec');
@@ -121,7 +121,7 @@ test('bad input shows its message beside the controls and keeps the last map', a
   // size (the message names a block, so wording alone would blame the size).
   await page.selectOption('#a-arch', 'resnet50');
   await waitIdle(page);
-  const resnet = await canvasStats(page, '#map-a canvas.map-canvas');
+  const resnet = await mapStats(page, '#map-a canvas.map-canvas');
   const resnetSummary = await readSummary(page);
   await page.selectOption('#a-mode', 'valid');
   await expectError('valid padding on ResNet', /block `layer1\.0`: its branches disagree/, resnet, resnetSummary, '#a-mode');
@@ -133,6 +133,6 @@ test('bad input shows its message beside the controls and keeps the last map', a
   await waitIdle(page);
   assert.equal(await errorText(page), '');
   assert.ok(!(await page.isVisible('#map-a [data-role=stale]')));
-  assert.notDeepEqual(await canvasStats(page, '#map-a canvas.map-canvas'), good);
+  assert.notDeepEqual(await mapStats(page, '#map-a canvas.map-canvas'), good);
   await context.close();
 });

@@ -154,13 +154,15 @@ test('one layer is "1 layer"', () => {
 });
 
 test('maps are drawn at integer scales that fit, and zoom and pan keep them integer', () => {
-  // 224 in a 600 × 500 box: 2 × 2 device pixels per map pixel, centred.
+  // 224 in a 600 × 500 box: 2 × 2 device pixels per map pixel, centred in the canvas, which
+  // is the box whatever the map (a new size never resizes it).
   assert.equal(fitZoom([224, 224], [500, 600]), 2);
   const fit = viewportOf([224, 224], [500, 600], FIT);
-  assert.deepEqual(fit, { height: 448, width: 448, zoom: 2, offset: [0, 0] });
+  assert.deepEqual(fit, { height: 500, width: 600, zoom: 2, offset: [26, 76] });
+  assert.deepEqual([viewportOf([225, 225], [500, 600], FIT).height, viewportOf([225, 225], [500, 600], FIT).width], [500, 600]);
   // A 4096² map in the same box: each device pixel is the mean of an 9 × 9 block.
   assert.equal(fitZoom([4096, 4096], [500, 600]), -9);
-  assert.deepEqual(viewportOf([4096, 4096], [500, 600], FIT).height, 456);
+  assert.deepEqual(viewportOf([4096, 4096], [500, 600], FIT).offset, [22, 72]);
   // Zooming keeps the pixel under the pointer where it is, wherever the map outgrows the
   // canvas (where it fits, it is drawn whole and centred instead).
   const large = viewportOf([1000, 1000], [500, 600], { zoom: 1, centre: [500, 500] });
@@ -170,12 +172,13 @@ test('maps are drawn at integer scales that fit, and zoom and pan keep them inte
     assert.equal(zoomed.zoom, 2);
     assert.deepEqual(pixelAt(zoomed, [1000, 1000], point), pixelAt(large, [1000, 1000], point), `${point}`);
   }
-  // From the fit scale the canvas grows with the map; the point stays put while the map is
-  // smaller than the box on neither side (the top-left corner here).
-  const zoomed = viewportOf([224, 224], [500, 600], zoomAround(fit, [224, 224], [500, 600], [10, 10], 3));
-  assert.deepEqual(pixelAt(zoomed, [224, 224], [10, 10]), pixelAt(fit, [224, 224], [10, 10]));
-  assert.deepEqual(zoomAround(zoomed, [224, 224], [500, 600], [10, 10], 2), FIT, 'back at the fit scale');
-  // The canvas grows to the box when the map outgrows it, and panning stops at the edges.
+  // From the fit scale: at 3:1 the map (672) outgrows the canvas both ways, so the pixel
+  // under the pointer stays put (unless that would pull an edge of the map inside).
+  const point = [250, 300];
+  const zoomed = viewportOf([224, 224], [500, 600], zoomAround(fit, [224, 224], [500, 600], point, 3));
+  assert.deepEqual(pixelAt(zoomed, [224, 224], point), pixelAt(fit, [224, 224], point));
+  assert.deepEqual(zoomAround(zoomed, [224, 224], [500, 600], point, 2), FIT, 'back at the fit scale');
+  // Panning stops at the map's edges.
   const big = viewportOf([224, 224], [500, 600], { zoom: 8, centre: [0, 0] });
   assert.deepEqual([big.height, big.width, big.offset], [500, 600, [0, 0]]);
   const panned = viewportOf([224, 224], [500, 600], panBy(big, [224, 224], [-100, -50]));

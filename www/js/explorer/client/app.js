@@ -84,6 +84,8 @@ function applyMode(compare) {
   panels.b.hidden = maps.b.hidden = maps.ratio.hidden = !compare;
   panels.a.legend = compare ? 'Configuration A' : 'Network and input';
   maps.a.heading = compare ? 'A' : '';
+  // The panels took new sizes: the next drawing must not use the old ones.
+  for (const map of Object.values(maps)) if (!map.hidden) map.measure();
 }
 
 function setBusy(busy) {
@@ -107,19 +109,53 @@ function showProgress(progress) {
 
 /** The view each visible panel is drawn at; a map whose size changes starts fitted again. */
 function viewsFor(state) {
+  const size = (config) => [config.height, config.width];
+  const sizes = { a: size(state.a) };
+  if (state.compare) {
+    sizes.b = size(state.b);
+    sizes.ratio = [0, 1].map((axis) => Math.min(sizes.a[axis], sizes.b[axis]));
+  }
   const views = {};
-  for (const key of state.compare ? ['a', 'b', 'ratio'] : ['a']) {
-    const config = state[key];
+  for (const [key, mapSize] of Object.entries(sizes)) {
     const old = key === 'ratio' ? null : shown[key]?.config;
-    if (config && old && (old.height !== config.height || old.width !== config.width)) maps[key].resetView();
-    views[key] = maps[key].view;
+    if (old && (old.height !== mapSize[0] || old.width !== mapSize[1])) maps[key].resetView();
+    views[key] = maps[key].viewFor(mapSize);
   }
   return views;
 }
 
+/**
+ * The address follows the view, at most every 250 ms: writing it on every change of a drag
+ * cost 1.4 ms a time (BENCHMARKS.md), and only the last one matters.
+ */
+const writeHash = (() => {
+  let timer = 0;
+  let last = 0;
+  const write = () => {
+    clearTimeout(timer);
+    timer = 0;
+    last = performance.now();
+    history.replaceState(null, '', `#${encodeHash(readState())}`);
+  };
+  const schedule = () => {
+    if (timer) return;
+    const wait = last + 250 - performance.now();
+    if (wait <= 0) write();
+    else timer = setTimeout(write, wait);
+  };
+  /** Writes now what is waiting, if anything (the page is about to say it is idle). */
+  schedule.flush = () => {
+    if (timer) write();
+  };
+  return schedule;
+})();
+
+/** Runs `work` once the browser has painted the frame that shows what is on screen now. */
+const afterPaint = (work) => requestAnimationFrame(() => setTimeout(work, 0));
+
 async function update() {
   const state = readState();
-  history.replaceState(null, '', `#${encodeHash(state)}`);
+  writeHash();
   pendAnalysis();
   const g = ++generation;
   const keys = state.compare ? ['a', 'b'] : ['a'];
@@ -132,8 +168,9 @@ async function update() {
   });
   markDetailsStale(state);
   if (configs.every((c) => c === null)) {
-    setBusy(false);
     analyse(state); // it says what is wrong in its own sections too
+    writeHash.flush();
+    setBusy(false);
     return;
   }
   setBusy(true);
@@ -156,18 +193,24 @@ async function update() {
       maps[key].stale = true;
     }
     if (g === generation) {
-      setBusy(false);
       analyse(state);
+      writeHash.flush();
+      setBusy(false);
     }
     return;
   }
   if (!result) return; // replaced by a newer request, which will show itself
   show(result, state, g === generation);
-  if (g === generation) {
-    setBusy(false);
-    // The report and the marginalization follow the map, never hold it up.
+  // The profiles, the summary, the report and the marginalization follow the map: they wait
+  // for the frame that shows it (run before it, they delayed it by 10 ms, BENCHMARKS.md),
+  // and a newer change, e.g. the next step of a drag, skips them.
+  afterPaint(() => {
+    if (g !== generation) return;
+    showDetails(state);
     analyse(readState());
-  }
+    writeHash.flush();
+    setBusy(false);
+  });
 }
 
 /** The controls of a panel set to what the worker drew instead of what was asked. */
@@ -208,7 +251,7 @@ function show(result, state, newest) {
       const stop = /[.!?]$/.test(message) ? '' : '.';
       panels[key].error = { ...map.fallback.problem, message: message + stop + fallbackNote(config, drawn, map.fallback.source) };
       config = drawn;
-      history.replaceState(null, '', `#${encodeHash(readState())}`);
+      writeHash();
     } else if (newest && 'ok' in map) {
       // An older result must not overwrite what the newest state says about errors.
       panels[key].error = map.ok ? null : map.problem;
@@ -238,7 +281,7 @@ function show(result, state, newest) {
   } else if (newest && state.compare) {
     maps.ratio.stale = true;
   }
-  showDetails(state);
+  markDetailsStale(state);
 }
 
 /** The profiles and the summary are marked out of date while a map they describe is. */
@@ -339,6 +382,7 @@ async function start() {
   initAnalysis(catalog, {
     onChange(recompute) {
       const state = readState();
+      // Written at once: these controls compute nothing before the hash would show them.
       history.replaceState(null, '', `#${encodeHash(state)}`);
       if (recompute) analyse(state);
     },

@@ -67,6 +67,7 @@ class PadlensConfig extends HTMLElement {
   // An architecture or padding mode from a link that the menu lacks (the engine says why).
   #unknownArch = '';
   #unknownMode = null;
+  #errorKey = ''; // the error on show, so that showing it again writes nothing
   #els = {};
 
   /**
@@ -185,6 +186,8 @@ class PadlensConfig extends HTMLElement {
 
   /** The top-level layer names of the current architecture (null while unknown). */
   set layerNames(names) {
+    // The same network's names again (a new size or padding): nothing to redo.
+    if (this.#layerNames && names && names.length === this.#layerNames.length && names.every((n, i) => n === this.#layerNames[i])) return;
     this.#layerNames = names;
     this.#syncDepth();
   }
@@ -201,7 +204,8 @@ class PadlensConfig extends HTMLElement {
     }
     const [h, w] = limits.minimum;
     const smallest = h === w ? `${h}` : `${h} (height), ${w} (width)`;
-    sizeHint.textContent = `${limits.network} takes ${smallest} to ${limits.largest} px per side here.`;
+    const text = `${limits.network} takes ${smallest} to ${limits.largest} px per side here.`;
+    if (sizeHint.textContent !== text) sizeHint.textContent = text;
   }
 
   /**
@@ -212,6 +216,9 @@ class PadlensConfig extends HTMLElement {
    *   own checks
    */
   set error(problem) {
+    const key = problem ? `${problem.subject}:${problem.message}` : '';
+    if (key === this.#errorKey) return;
+    this.#errorKey = key;
     const { errors, arch, spec, mode, depth, number } = this.#els;
     const subject = problem && (problem.subject in errors ? problem.subject : 'size');
     for (const [key, element] of Object.entries(errors)) {

@@ -9,6 +9,13 @@ import { colorbarLabels, formatCount, formatNumber, isUniformRange } from '../..
 import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, viewportOf, zoomAround } from '../shared/viewport.js';
 
 const REFERENCE_TEXT = { max: 'relative to the maximum', centre: 'relative to the centre', none: '' };
+/** Sets an element's text if it differs; whether it did. */
+function setText(element, text) {
+  if (element.textContent === text) return false;
+  element.textContent = text;
+  return true;
+}
+
 /** Pointer travel, in CSS pixels, below which a press is a tap (it reads a pixel), not a drag. */
 const TAP_SLOP = 4;
 /** Pinch steps the zoom each time the fingers' distance changes by this factor. */
@@ -51,14 +58,22 @@ class PadlensMap extends HTMLElement {
   #els = {};
   #resize = new ResizeObserver(() => this.#onResize());
   #offscreen = null;
+  #space = null; // {available, tallest}: CSS pixels for the canvas, measured on resize
+  #barKey = ''; // what the colour bar shows, to redraw it only when that changes
+  #ticksKey = ''; // what its labels say, likewise
+  #drawn = 0; // counts drawings shown (data-drawn), for whoever waits for the next one
+
+  #onWindowResize = () => this.#onResize(); // the tallest canvas follows the window's height
 
   connectedCallback() {
     if (!this.#els.canvas) this.#build();
     this.#resize.observe(this.#els.body);
+    window.addEventListener('resize', this.#onWindowResize);
   }
 
   disconnectedCallback() {
     this.#resize.disconnect();
+    window.removeEventListener('resize', this.#onWindowResize);
   }
 
   #build() {
@@ -161,13 +176,19 @@ class PadlensMap extends HTMLElement {
   }
 
   /**
-   * The view the map should be drawn at, with the box it may fill (device pixels): the
-   * widest the panel allows, and tall enough to see single pixels while the readout stays on
-   * screen.
+   * The view a map of `size` should be drawn at, with the canvas box it fills (device
+   * pixels): the width the panel allows, and as tall as the map's shape asks up to a height
+   * that keeps the readout on screen.
+   * @param {[number, number]} size the map's [height, width]
    * @returns {import('../shared/viewport.js').View & {box: [number, number]}}
    */
-  get view() {
-    return { ...this.#view, box: this.#box() };
+  viewFor(size) {
+    return { ...this.#view, box: this.#box(size) };
+  }
+
+  /** Measures the panel again: it has just been shown, or its layout changed. */
+  measure() {
+    this.#space = this.#measure();
   }
 
   /** Forgets the zoom and pan: the next drawing fits the whole map. */
@@ -175,13 +196,28 @@ class PadlensMap extends HTMLElement {
     this.#view = FIT;
   }
 
-  #box() {
-    const { body, bar } = this.#els;
+  #box([height, width]) {
+    // Measured when the panel or the window changes size, not per update: reading the
+    // layout here forced a layout of the whole page on every change (6.6 ms, BENCHMARKS.md).
+    // A hidden panel measures nothing, and is measured again once shown.
+    if (!this.#space?.available) this.#space = this.#measure();
+    const available = this.#space.available || 40;
+    const { tallest } = this.#space;
+    const aspect = height > 0 && width > 0 ? height / width : 1;
     const ratio = window.devicePixelRatio || 1;
+    return [Math.floor(Math.max(60, Math.min(tallest, available * aspect)) * ratio), Math.floor(available * ratio)];
+  }
+
+  /** The CSS width left for the canvas beside the colour bar, and the tallest it may be. */
+  #measure() {
+    const { body, bar } = this.#els;
     const gap = parseFloat(getComputedStyle(body).columnGap) || 0;
-    const width = Math.max(40, body.clientWidth - (bar.hidden ? 0 : bar.offsetWidth + gap));
-    const height = Math.max(60, Math.min(window.innerHeight * 0.68, 620));
-    return [Math.floor(height * ratio), Math.floor(width * ratio)];
+    // The bar's basis, not its box: it may not be shown yet (computed lengths are in px).
+    const barWidth = parseFloat(getComputedStyle(bar).flexBasis) || bar.offsetWidth;
+    return {
+      available: body.clientWidth && Math.max(40, body.clientWidth - barWidth - gap),
+      tallest: Math.min(window.innerHeight * 0.68, 620),
+    };
   }
 
   /** @param {MapData} data */
@@ -192,17 +228,25 @@ class PadlensMap extends HTMLElement {
     // full gradient would suggest a range.
     const uniform = isUniformRange(data.low, data.high);
     const barRgba = uniform ? data.colorbar.slice(0, 4) : data.colorbar;
-    const bar = this.#els.barCanvas;
-    bar.height = barRgba.length / 4;
-    bar.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(barRgba), 1, bar.height), 0, 0);
-    this.#els.caption.textContent = data.caption;
-    this.#label();
-    this.#els.barTitle.textContent =
-      (data.kind === 'ratio' ? 'A ÷ B (log)' : data.reference === 'max' ? '÷ max' : '÷ centre') + (uniform ? ', uniform' : '');
+    // Only what changed is written: during a drag each write costs style and paint work in
+    // the frame that should show the next map.
+    const barKey = `${barRgba.length}:${barRgba.subarray(0, 4)}:${barRgba.subarray(-4)}`;
+    if (barKey !== this.#barKey) {
+      this.#barKey = barKey;
+      const bar = this.#els.barCanvas;
+      bar.height = barRgba.length / 4;
+      bar.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(barRgba), 1, bar.height), 0, 0);
+    }
+    if (setText(this.#els.caption, data.caption)) this.#label();
+    setText(this.#els.barTitle, (data.kind === 'ratio' ? 'A ÷ B (log)' : data.reference === 'max' ? '÷ max' : '÷ centre') + (uniform ? ', uniform' : ''));
     this.#els.barTitle.title = data.kind === 'ratio' ? 'ratio of raw counts, log scale centred at 1' : REFERENCE_TEXT[data.reference];
     if (this.#cursor && (this.#cursor[0] >= data.height || this.#cursor[1] >= data.width)) this.#cursor = null;
     this.#applyViewport(data.viewport);
     this.#read();
+    this.dataset.drawn = String(++this.#drawn);
+    // Drawn for a box measured before the panel took its size (it was hidden, say): again.
+    const box = this.#box([data.height, data.width]);
+    if (box[0] !== data.viewport.height || box[1] !== data.viewport.width) this.#setView(this.#view);
   }
 
   /** Sizes the canvas to the drawn viewport (CSS pixels) and places the colour bar's labels. */
@@ -213,25 +257,33 @@ class PadlensMap extends HTMLElement {
     const ratio = window.devicePixelRatio || 1;
     const cssW = viewport.width / ratio;
     const cssH = viewport.height / ratio;
-    Object.assign(this.#els.canvas.style, { width: `${cssW}px`, height: `${cssH}px` });
+    const { canvas } = this.#els;
+    if (canvas.style.width !== `${cssW}px` || canvas.style.height !== `${cssH}px`) {
+      Object.assign(canvas.style, { width: `${cssW}px`, height: `${cssH}px` });
+      this.#els.barBody.style.height = `${Math.max(cssH, 120)}px`;
+    }
     // What the canvas shows, for whoever maps a point to a pixel from outside (the tests).
-    this.#els.canvas.dataset.viewport = JSON.stringify(viewport);
+    canvas.dataset.viewport = JSON.stringify(viewport);
     this.dataset.mapSize = `${data.height}x${data.width}`;
     // Zoomed in, a one-finger drag pans the map; at the fit scale it scrolls the page.
-    this.#els.canvas.classList.toggle('zoomed', this.#view.zoom !== null);
-    this.#els.barBody.style.height = `${Math.max(cssH, 120)}px`;
-    this.#els.ticks.replaceChildren(
-      ...colorbarLabels(data.low, data.high, data.scale, Math.max(cssH, 120)).map((label) => {
-        const span = document.createElement('span');
-        span.className = label.end ? 'tick end' : 'tick';
-        span.style.top = `${label.offset * 100}%`;
-        span.textContent = label.text;
-        return span;
-      }),
-    );
-    const fit = fitZoom([data.height, data.width], this.#box());
+    canvas.classList.toggle('zoomed', this.#view.zoom !== null);
+    const barLength = Math.max(cssH, 120);
+    const ticksKey = `${data.low}|${data.high}|${data.scale}|${barLength}`;
+    if (ticksKey !== this.#ticksKey) {
+      this.#ticksKey = ticksKey;
+      this.#els.ticks.replaceChildren(
+        ...colorbarLabels(data.low, data.high, data.scale, barLength).map((label) => {
+          const span = document.createElement('span');
+          span.className = label.end ? 'tick end' : 'tick';
+          span.style.top = `${label.offset * 100}%`;
+          span.textContent = label.text;
+          return span;
+        }),
+      );
+    }
+    const fit = fitZoom([data.height, data.width], this.#box([data.height, data.width]));
     const z = viewport.zoom;
-    this.#els.zoomLevel.textContent = `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`;
+    setText(this.#els.zoomLevel, `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`);
     this.#els.zoomLevel.title = `${z >= 1 ? `each map pixel is ${z} × ${z} screen pixels` : `each screen pixel is the mean of ${-z} × ${-z} map pixels`}${this.#view.zoom === null ? '' : ' — click to fit the whole map (0)'}`;
     this.querySelector('[data-zoom="1"]').disabled = stepZoom(z, 1, fit) === z;
     this.querySelector('[data-zoom="-1"]').disabled = stepZoom(z, -1, fit) === z;
@@ -245,7 +297,7 @@ class PadlensMap extends HTMLElement {
   async #setView(view, { followPointer = false } = {}) {
     if (!this.#data || !this.source) return;
     this.#view = view;
-    const viewport = await this.source.redraw(this.view);
+    const viewport = await this.source.redraw(this.viewFor([this.#data.height, this.#data.width]));
     if (!viewport) return;
     this.#applyViewport(viewport);
     if (followPointer && this.#hover) {
@@ -266,7 +318,8 @@ class PadlensMap extends HTMLElement {
    * same old scale.
    */
   #targetViewport() {
-    return viewportOf([this.#data.height, this.#data.width], this.#box(), this.#view);
+    const size = [this.#data.height, this.#data.width];
+    return viewportOf(size, this.#box(size), this.#view);
   }
 
   /**
@@ -275,7 +328,7 @@ class PadlensMap extends HTMLElement {
    */
   #zoomAt(point, direction, options) {
     const size = [this.#data.height, this.#data.width];
-    const box = this.#box();
+    const box = this.#box(size);
     const from = this.#targetViewport();
     const zoom = stepZoom(from.zoom, direction, fitZoom(size, box));
     if (zoom === from.zoom) return;
@@ -449,8 +502,11 @@ class PadlensMap extends HTMLElement {
   }
 
   #onResize() {
-    // The panel changed width: redraw at the view's box (the fit scale may change).
-    if (this.#data) this.#setView(this.#view);
+    // The panel changed width: measure again, and redraw (the fit scale may change).
+    const before = this.#space;
+    this.#space = this.#measure();
+    const same = before && before.available === this.#space.available && before.tallest === this.#space.tallest;
+    if (this.#data && !same) this.#setView(this.#view);
   }
 
   #renderReadout() {

@@ -48,20 +48,25 @@ export function fitZoom(size, box) {
   return -f;
 }
 
+/** The canvas a box holds: whole device pixels, at least one. */
+const boxCanvas = (box) => [0, 1].map((a) => Math.max(1, Math.floor(box[a])));
+
 /** Map coordinate → device coordinate along one axis, for a scale. */
 const toDevice = (p, zoom) => (zoom >= 1 ? p * zoom : p / -zoom);
 
 /**
  * The viewport of a view of a `size` map in a `box` (device pixels): the canvas is the box,
- * or smaller where the scaled map is; a map larger than the canvas is panned so that the
- * view's centre is in the middle, never past its own edges; a smaller one is centred.
+ * whatever the map's size and scale, so that a new size or zoom never resizes the canvas (a
+ * resized canvas cost ResNet-50's draw 5 ms instead of 0.5, BENCHMARKS.md) nor moves the
+ * page. A map larger than the canvas is panned so that the view's centre is in the middle,
+ * never past its own edges; a smaller one is centred.
  * @param {[number, number]} size @param {[number, number]} box @param {View} view
  * @returns {Viewport}
  */
 export function viewportOf(size, box, view) {
   const zoom = view.zoom ?? fitZoom(size, box);
   const scaled = scaledSize(size, zoom);
-  const canvas = [0, 1].map((a) => Math.max(1, Math.min(Math.floor(box[a]), scaled[a])));
+  const canvas = boxCanvas(box);
   const centre = view.centre ?? [size[0] / 2, size[1] / 2];
   const offset = [0, 1].map((a) => {
     if (scaled[a] <= canvas[a]) return Math.floor((canvas[a] - scaled[a]) / 2);
@@ -109,8 +114,7 @@ export function stepZoom(zoom, direction, fit) {
 
 /**
  * A view at `zoom` that keeps the map point under device point `point` where it is (as far
- * as the map's edges allow). The canvas keeps its top-left corner on screen and may grow or
- * shrink with the scale, so the point is solved for on the new canvas.
+ * as the map's edges allow: a map smaller than the canvas is centred instead).
  * @param {Viewport} viewport the current one @param {[number, number]} size the map
  * @param {[number, number]} box device pixels the canvas may fill
  * @param {[number, number]} point on the canvas @param {number} zoom the new scale
@@ -121,8 +125,7 @@ export function zoomAround(viewport, size, box, point, zoom) {
     const device = point[a] - viewport.offset[a];
     return viewport.zoom >= 1 ? device / viewport.zoom : device * -viewport.zoom;
   });
-  const scaled = scaledSize(size, zoom);
-  const canvas = [0, 1].map((a) => Math.max(1, Math.min(Math.floor(box[a]), scaled[a])));
+  const canvas = boxCanvas(box);
   // The same map point under the same device point: solve for the new centre.
   const centre = [0, 1].map((a) => at[a] + (canvas[a] / 2 - point[a]) / (zoom >= 1 ? zoom : 1 / -zoom));
   return zoom === fitZoom(size, box) ? FIT : { zoom, centre };
