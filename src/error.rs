@@ -16,14 +16,6 @@ pub enum Axis {
 
 impl Axis {
     pub const BOTH: [Axis; 2] = [Axis::Height, Axis::Width];
-
-    /// 0 for the height, 1 for the width: the index into `[height, width]` pairs.
-    pub fn index(self) -> usize {
-        match self {
-            Axis::Height => 0,
-            Axis::Width => 1,
-        }
-    }
 }
 
 impl fmt::Display for Axis {

@@ -210,8 +210,10 @@ pub fn resolve(
         output,
         consumed_before: before,
         consumed_after: (last_end - n + 1).max(0) as usize,
-        unread_tail: (n + after as i64 - 1 - last_end).max(0) as usize,
-        input_unread: (n - 1 - last_end).max(0) as usize,
+        // A last window that ends in the before-padding (stride past a tiny input) leaves
+        // all of the input unread, not more: clamp to what there is.
+        unread_tail: (n + after as i64 - 1 - last_end).clamp(0, n + after as i64) as usize,
+        input_unread: (n - 1 - last_end).clamp(0, n) as usize,
     })
 }
 
@@ -273,6 +275,25 @@ mod tests {
         w.ceil_mode = true;
         let r = resolve(5, w, PaddingSpec::symmetric(1)).unwrap();
         assert_eq!(r.output, 3);
+    }
+
+    #[test]
+    fn a_window_wholly_in_the_padding_leaves_the_input_unread_not_more() {
+        // 1 px, a 1×1 window of stride 3 with 2 px of padding before: the one window reads
+        // position −2, so the one input pixel goes unread (it was reported as 2 of 1).
+        let r = resolve(
+            1,
+            conv(1, 3, 1),
+            PaddingSpec::Explicit {
+                before: 2,
+                after: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (r.output, r.consumed_after, r.input_unread, r.unread_tail),
+            (1, 0, 1, 1)
+        );
     }
 
     #[test]

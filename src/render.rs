@@ -9,7 +9,7 @@
 //! width). [`draw`] is the fast path; [`draw_reference`] the plain per-pixel version that the
 //! property tests hold it to.
 
-use crate::analysis::summary::middle;
+use crate::analysis::summary::{extremes, middle};
 use crate::error::{Error, Location, Result, Subject};
 use serde::{Deserialize, Serialize};
 
@@ -116,13 +116,7 @@ pub struct MapStats {
 impl MapStats {
     pub fn of(values: &[f64], size: [usize; 2]) -> Result<Self> {
         check_shape(values, size)?;
-        let (min, min_positive, max) = values.iter().copied().filter(|v| v.is_finite()).fold(
-            (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY),
-            |(min, min_pos, max), v| {
-                let min_pos = if v > 0.0 { min_pos.min(v) } else { min_pos };
-                (min.min(v), min_pos, max.max(v))
-            },
-        );
+        let (min, min_positive, max) = extremes(values.iter().copied());
         Ok(MapStats {
             min,
             min_positive,
@@ -233,16 +227,18 @@ impl ColourScale {
         self.table[level(t * self.gain + self.offset)]
     }
 
-    /// The colours of a run of values, with the scale's branch taken once for the run.
-    fn colour_into(&self, values: &[f64], out: &mut [[u8; 4]]) {
+    /// The colours of a run of values into RGBA bytes, with the scale's branch taken once
+    /// for the run.
+    fn colour_into(&self, values: &[f64], rgba: &mut [u8]) {
         let (gain, offset, table) = (self.gain, self.offset, self.table);
+        let pixels = rgba.chunks_exact_mut(4).zip(values);
         if self.log {
-            for (o, &v) in out.iter_mut().zip(values) {
-                *o = table[level(v.log10() * gain + offset)];
+            for (pixel, &v) in pixels {
+                pixel.copy_from_slice(&table[level(v.log10() * gain + offset)]);
             }
         } else {
-            for (o, &v) in out.iter_mut().zip(values) {
-                *o = table[level(v * gain + offset)];
+            for (pixel, &v) in pixels {
+                pixel.copy_from_slice(&table[level(v * gain + offset)]);
             }
         }
     }
@@ -411,11 +407,11 @@ pub fn draw(
         _ => return Ok(()),
     };
     let span = last_column - first_column;
-    let mut colours = vec![[0u8; 4]; span];
-    // Shrunk views: each map column's sum (and count of finite values) over a block of rows,
-    // added row by row along contiguous memory, then per canvas pixel over its columns.
+    // Magnified views: the visible map pixels of a row, coloured once (RGBA).
+    let mut colours = vec![0u8; if magnify > 1 { span * 4 } else { 0 }];
+    // Shrunk views: each map column's sum over a block of rows, added row by row along
+    // contiguous memory, then per canvas pixel over its columns.
     let mut sums = vec![0.0; if shrink > 1 { span } else { 0 }];
-    let mut counts = vec![0u32; sums.len()];
     let row_bytes = width * 4;
     let mut y = 0;
     while y < height {
@@ -428,35 +424,42 @@ pub fn draw(
             repeat += 1;
         }
         if bottom > top {
-            let row = &mut out[y * row_bytes..(y + 1) * row_bytes];
-            let pixels = row[first_x * 4..].chunks_exact_mut(4);
-            if shrink == 1 {
-                let source = &values[top * size[1] + first_column..top * size[1] + last_column];
+            let row = &mut out[y * row_bytes + first_x * 4..(y + 1) * row_bytes];
+            let source_row = top * size[1];
+            if shrink == 1 && magnify == 1 {
+                // 1:1: straight into the row.
+                let source = &values[source_row + first_column..source_row + last_column];
+                scale.colour_into(source, row);
+            } else if shrink == 1 {
+                let source = &values[source_row + first_column..source_row + last_column];
                 scale.colour_into(source, &mut colours);
-                for (pixel, &(start, _)) in pixels.zip(&columns) {
-                    pixel.copy_from_slice(&colours[start - first_column]);
+                for (pixel, &(start, _)) in row.chunks_exact_mut(4).zip(&columns) {
+                    let i = (start - first_column) * 4;
+                    pixel.copy_from_slice(&colours[i..i + 4]);
                 }
             } else {
                 sums.fill(0.0);
-                counts.fill(0);
                 for map_row in top..bottom {
                     let start = map_row * size[1];
                     let source = &values[start + first_column..start + last_column];
-                    for ((sum, count), &v) in sums.iter_mut().zip(&mut counts).zip(source) {
-                        let finite = v.is_finite();
-                        *sum += if finite { v } else { 0.0 };
-                        *count += u32::from(finite);
+                    for (sum, &v) in sums.iter_mut().zip(source) {
+                        *sum += v;
                     }
                 }
                 // Blocks start at multiples of `shrink`, as `first_column` does: chunks of
                 // the sums are the canvas pixels' blocks (the last may be narrower).
-                let blocks = sums.chunks(shrink).zip(counts.chunks(shrink));
-                for (pixel, (block_sums, block_counts)) in pixels.zip(blocks) {
-                    let count: u32 = block_counts.iter().sum();
-                    let mean = if count > 0 {
-                        block_sums.iter().sum::<f64>() / f64::from(count)
+                for (index, (pixel, block_sums)) in
+                    row.chunks_exact_mut(4).zip(sums.chunks(shrink)).enumerate()
+                {
+                    let sum: f64 = block_sums.iter().sum();
+                    let mean = if sum.is_finite() {
+                        sum / (block_sums.len() * (bottom - top)) as f64
                     } else {
-                        f64::NAN
+                        // A NaN or infinity in the block (a ratio where B is 0): the mean
+                        // of its finite values, as the reference takes it.
+                        let start = first_column + index * shrink;
+                        let columns = start..start + block_sums.len();
+                        finite_mean(values, size[1], top..bottom, columns)
                     };
                     pixel.copy_from_slice(&scale.colour(mean));
                 }
@@ -470,6 +473,30 @@ pub fn draw(
         y += repeat;
     }
     Ok(())
+}
+
+/// The mean of the finite values of a block, summed down each column and then across (the
+/// order the fast path adds them in), or NaN when there are none.
+fn finite_mean(
+    values: &[f64],
+    width: usize,
+    rows: std::ops::Range<usize>,
+    columns: std::ops::Range<usize>,
+) -> f64 {
+    let column_sums: Vec<(f64, u32)> = columns
+        .map(|c| {
+            rows.clone()
+                .map(|r| values[r * width + c])
+                .filter(|v| v.is_finite())
+                .fold((0.0, 0), |(sum, count), v| (sum + v, count + 1))
+        })
+        .collect();
+    let count: u32 = column_sums.iter().map(|&(_, n)| n).sum();
+    if count == 0 {
+        f64::NAN
+    } else {
+        column_sums.iter().map(|&(sum, _)| sum).sum::<f64>() / f64::from(count)
+    }
 }
 
 /// The plain version of [`draw`]: every canvas pixel on its own, from the definition.
@@ -492,21 +519,10 @@ pub fn draw_reference(
             }
             // The block's mean of finite values, summed down each column and then across, as
             // the fast path adds them (floating-point sums depend on their order).
-            let column_sums: Vec<(f64, u32)> = (cols.0..cols.1)
-                .map(|c| {
-                    (rows.0..rows.1)
-                        .map(|r| values[r * size[1] + c])
-                        .filter(|v| v.is_finite())
-                        .fold((0.0, 0), |(sum, count), v| (sum + v, count + 1))
-                })
-                .collect();
-            let count: u32 = column_sums.iter().map(|&(_, n)| n).sum();
             let value = if shrink == 1 {
                 values[rows.0 * size[1] + cols.0]
-            } else if count == 0 {
-                f64::NAN
             } else {
-                column_sums.iter().map(|&(sum, _)| sum).sum::<f64>() / f64::from(count)
+                finite_mean(values, size[1], rows.0..rows.1, cols.0..cols.1)
             };
             let i = (y * viewport.width + x) * 4;
             out[i..i + 4].copy_from_slice(&scale.colour(value));

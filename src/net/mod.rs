@@ -184,6 +184,10 @@ pub struct Plan {
 /// Which padding to use: the net's own, or one mode for every convolution.
 pub type ModeOverride = Option<PaddingMode>;
 
+/// The largest side [`Network::minimum_input`] looks at: far beyond any zoo net's minimum
+/// (AlexNet's 63), and cheap to scan (a plan of ResNet-152 takes microseconds).
+const MINIMUM_SEARCH_LIMIT: usize = 4096;
+
 impl Network {
     /// Names of the top-level layers, for depth sliders.
     pub fn layer_names(&self) -> Vec<String> {
@@ -229,9 +233,7 @@ impl Network {
             nesting,
         })
     }
-}
 
-impl Network {
     /// How deeply blocks nest (0 for a plain sequence), as a plan at any size has it.
     pub fn nesting(&self) -> usize {
         fn depth(layers: &[Layer]) -> usize {
@@ -248,13 +250,7 @@ impl Network {
         }
         depth(&self.layers)
     }
-}
 
-/// The largest side [`Network::minimum_input`] looks at: far beyond any zoo net's minimum
-/// (AlexNet's 63), and cheap to scan (a plan of ResNet-152 takes microseconds).
-const MINIMUM_SEARCH_LIMIT: usize = 4096;
-
-impl Network {
     /// The smallest input this network can take with this padding and depth: per axis, the
     /// smallest length at which every layer fits, the other axis held at a length that
     /// works. `None` when no square input up to 4096 works (a network that cannot run at
