@@ -474,11 +474,6 @@ impl MapView {
             .then(|| self.values[row * self.size[1] + column])
     }
 
-    /// Every stored value, row-major (a copy; for exports and tests, not for drawing).
-    pub fn values(&self) -> js_sys::Float64Array {
-        js_sys::Float64Array::from(self.values.as_slice())
-    }
-
     /// A ÷ B of raw counts over the centre-aligned common region.
     pub fn ratio(a: &MapView, b: &MapView) -> Result<MapView, JsValue> {
         let ratio = render::centred_ratio(a.scaled(), b.scaled()).map_err(js_error)?;

@@ -104,6 +104,26 @@ export function logTicks(lo, hi, maxCount) {
 }
 
 /**
+ * Ticks for a y axis over [lo, hi]. A log axis over less than a decade may have no round
+ * number near its bottom (TF's ResNet-50 depth chart ran from 0.24 with its lowest label at
+ * 0.5): then its bottom itself, rounded up into the range, is labelled too.
+ * @param {number} lo @param {number} hi @param {number} count the most ticks wanted
+ * @param {boolean} log @returns {number[]}
+ */
+function yAxisTicks(lo, hi, count, log) {
+  if (!log) return linearTicks(lo, hi, count);
+  const ticks = logTicks(lo, hi, count);
+  // How far down the axis the lowest tick sits, from the top (0) to the bottom (1).
+  const lowest = ticks.length ? Math.log(hi / ticks[0]) / Math.log(hi / lo) : 1;
+  if (lowest < 0.7) {
+    const rounded = Number(lo.toPrecision(2));
+    const bottom = rounded < lo ? Number((lo * 1.005).toPrecision(2)) : rounded;
+    if (bottom < ticks[0]) ticks.unshift(bottom);
+  }
+  return ticks;
+}
+
+/**
  * Whether a colour range is empty: every pixel of the map has the same relative value (up to
  * rounding), as under SYMMETRIC padding.
  * @param {number} low @param {number} high @returns {boolean}
@@ -188,13 +208,7 @@ export function profileSvg(series, { width, height, scale, xLabel, yLabel, marke
   const yOf = log
     ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
     : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
-  const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
-  // A log axis over less than a decade may have no round number near its bottom: label the
-  // bottom itself (rounded up into the range), so the lowest points can be read.
-  if (log && yTicks.length && (yOf(yTicks[0]) - margin.top) / plotH < 0.7) {
-    const bottomTick = Number(yLo.toPrecision(2)) < yLo ? Number((yLo * 1.005).toPrecision(2)) : Number(yLo.toPrecision(2));
-    if (bottomTick < yTicks[0]) yTicks.unshift(bottomTick);
-  }
+  const yTicks = yAxisTicks(yLo, yHi, tickCount, log);
   const xTicks = linearTicks(0, xMax, Math.max(2, Math.floor(plotW / 60))).filter((v) => Number.isInteger(v));
   const f = (v) => v.toFixed(1);
   const parts = [
@@ -301,13 +315,7 @@ export function lineChartSvg(series, options) {
   const yOf = log
     ? (v) => margin.top + plotH * (1 - Math.log(v / yLo) / Math.log(yHi / yLo))
     : (v) => margin.top + plotH * (1 - (v - yLo) / (yHi - yLo));
-  const yTicks = log ? logTicks(yLo, yHi, tickCount) : linearTicks(yLo, yHi, tickCount);
-  // A log axis over less than a decade may have no round number near its bottom: label the
-  // bottom itself (rounded up into the range), so the lowest points can be read.
-  if (log && yTicks.length && (yOf(yTicks[0]) - margin.top) / plotH < 0.7) {
-    const bottomTick = Number(yLo.toPrecision(2)) < yLo ? Number((yLo * 1.005).toPrecision(2)) : Number(yLo.toPrecision(2));
-    if (bottomTick < yTicks[0]) yTicks.unshift(bottomTick);
-  }
+  const yTicks = yAxisTicks(yLo, yHi, tickCount, log);
   const xTicks = linearTicks(xLo, xHi, Math.max(2, Math.floor(plotW / 56))).filter((v) => !integerX || Number.isInteger(v));
   const f = (v) => v.toFixed(1);
   const bottom = margin.top + plotH;
