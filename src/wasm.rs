@@ -209,27 +209,20 @@ impl NetworkJs {
     #[wasm_bindgen(js_name = nearestValid)]
     pub fn nearest_valid(&self, query: JsValue) -> Result<JsValue, JsValue> {
         let query: QueryJs = from_js(query, "map query")?;
-        // A mode this build does not know (a link from elsewhere) falls back to the
-        // network's own padding, and is the first thing said.
-        let (mode, unknown_mode) = match query.mode.as_deref().map(str::parse::<PaddingMode>) {
-            Some(Err(error)) => (None, Some(error)),
-            parsed => (parsed.transpose().map_err(js_error)?, None),
-        };
-        let query = MapQuery {
-            size: [query.height, query.width],
-            mode,
-            depth: query.depth,
-        };
-        let nearest = request::nearest_valid(&self.network, query).map_err(js_error)?;
-        let (query, problem) = match (nearest, unknown_mode) {
-            (None, None) => return Ok(JsValue::NULL),
-            (Some((query, problem)), None) => (query, problem),
-            (nearest, Some(unknown)) => (nearest.map_or(query, |(q, _)| q), unknown),
-        };
-        to_js(&NearestJs {
-            query: QueryJs::of(query),
-            problem: problem.into(),
-        })
+        let nearest = request::nearest_valid_named(
+            &self.network,
+            [query.height, query.width],
+            query.mode.as_deref(),
+            query.depth,
+        )
+        .map_err(js_error)?;
+        match nearest {
+            None => Ok(JsValue::NULL),
+            Some((query, problem)) => to_js(&NearestJs {
+                query: QueryJs::of(query),
+                problem: problem.into(),
+            }),
+        }
     }
 
     /// Computes a utilization map; it stays in WASM memory.

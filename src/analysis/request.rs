@@ -8,6 +8,7 @@ use super::utilization::{check_memory, largest_square};
 use crate::error::{Error, Result, Subject};
 use crate::geometry::MAX_EXTENT;
 use crate::net::{ModeOverride, Network, Plan, Size};
+use crate::padding::PaddingMode;
 
 /// One map of one network: the part every request about a configuration shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +67,27 @@ pub fn nearest_valid(network: &Network, query: MapQuery) -> Result<Option<(MapQu
     Err(first)
 }
 
+/// As [`nearest_valid`], for a query whose padding mode is still a name (from a link): a name
+/// this build does not know becomes the network's own padding, and is the first thing said.
+pub fn nearest_valid_named(
+    network: &Network,
+    size: Size,
+    mode: Option<&str>,
+    depth: Option<usize>,
+) -> Result<Option<(MapQuery, Error)>> {
+    let (mode, unknown) = match mode.map(str::parse::<PaddingMode>) {
+        Some(Err(error)) => (None, Some(error)),
+        Some(Ok(mode)) => (Some(mode), None),
+        None => (None, None),
+    };
+    let query = MapQuery { size, mode, depth };
+    let nearest = nearest_valid(network, query)?;
+    Ok(match unknown {
+        None => nearest,
+        Some(unknown) => Some((nearest.map_or(query, |(q, _)| q), unknown)),
+    })
+}
+
 /// The size clamped into what the network takes at this mode and depth.
 fn clamp_size(network: &Network, query: MapQuery) -> Result<Size> {
     let largest = largest_square(network.nesting()).min(MAX_EXTENT);
@@ -87,7 +109,6 @@ fn clamp_size(network: &Network, query: MapQuery) -> Result<Size> {
 mod tests {
     use super::*;
     use crate::net::zoo;
-    use crate::padding::PaddingMode;
 
     fn query(size: Size, mode: ModeOverride, depth: Option<usize>) -> MapQuery {
         MapQuery { size, mode, depth }
@@ -130,6 +151,20 @@ mod tests {
             .unwrap();
         assert!(fixed.plan(&resnet).is_ok());
         assert!(matches!(why.subject(), Subject::Size | Subject::Padding));
+    }
+
+    #[test]
+    fn an_unknown_mode_in_a_link_becomes_the_networks_own() {
+        let vgg = zoo::build("vgg19").unwrap();
+        let (fixed, why) = nearest_valid_named(&vgg, [224, 224], Some("mirror"), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(fixed.mode, None);
+        assert!(why.to_string().contains("mirror"), "{why}");
+        assert_eq!(why.subject(), Subject::Padding);
+        assert!(nearest_valid_named(&vgg, [224, 224], Some("reflect"), None)
+            .unwrap()
+            .is_none());
     }
 
     #[test]
