@@ -6,7 +6,7 @@
 // stylesheet applies.
 
 import { colorbarLabels, formatCount, formatNumber, isUniformRange } from '../../shared/draw.js';
-import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, stepZoom, viewportOf, zoomAround } from '../shared/viewport.js';
+import { FIT, fitZoom, panBy, pixelAt, pixelBox, revealPixel, scaledSize, stepZoom, viewportOf, zoomAround } from '../shared/viewport.js';
 
 const REFERENCE_TEXT = { max: 'relative to the maximum', centre: 'relative to the centre', none: '' };
 /** Sets an element's text if it differs; whether it did. */
@@ -196,7 +196,16 @@ class PadlensMap extends HTMLElement {
     this.#view = FIT;
   }
 
-  #box([height, width]) {
+  /**
+   * The canvas, in device pixels, for a map of `size`. Zoomed in, all the room the panel has.
+   * At the fit scale, the fitted map rounded up to a multiple of 64 device pixels: close
+   * around the map (a whole panel around a small map looked empty), yet the same canvas for
+   * sizes a few pixels apart, so that a drag of the size slider does not resize the canvas at
+   * every step (a resize made a draw cost 5 ms instead of 0.5, BENCHMARKS.md).
+   * @param {[number, number]} size @param {boolean} [zoomed] for a zoomed view (default: the
+   *   view on show)
+   */
+  #box([height, width], zoomed = this.#view.zoom !== null) {
     // Measured when the panel or the window changes size, not per update: reading the
     // layout here forced a layout of the whole page on every change (6.6 ms, BENCHMARKS.md).
     // A hidden panel measures nothing, and is measured again once shown.
@@ -205,7 +214,10 @@ class PadlensMap extends HTMLElement {
     const { tallest } = this.#space;
     const aspect = height > 0 && width > 0 ? height / width : 1;
     const ratio = window.devicePixelRatio || 1;
-    return [Math.floor(Math.max(60, Math.min(tallest, available * aspect)) * ratio), Math.floor(available * ratio)];
+    const room = [Math.floor(Math.max(60, Math.min(tallest, available * aspect)) * ratio), Math.floor(available * ratio)];
+    if (zoomed || !(height > 0 && width > 0)) return room;
+    const fitted = scaledSize([height, width], fitZoom([height, width], room));
+    return [0, 1].map((a) => Math.min(room[a], Math.ceil(fitted[a] / 64) * 64));
   }
 
   /** The CSS width left for the canvas beside the colour bar, and the tallest it may be. */
@@ -281,7 +293,7 @@ class PadlensMap extends HTMLElement {
         }),
       );
     }
-    const fit = fitZoom([data.height, data.width], this.#box([data.height, data.width]));
+    const fit = fitZoom([data.height, data.width], this.#box([data.height, data.width], true));
     const z = viewport.zoom;
     setText(this.#els.zoomLevel, `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`);
     this.#els.zoomLevel.title = `${z >= 1 ? `each map pixel is ${z} × ${z} screen pixels` : `each screen pixel is the mean of ${-z} × ${-z} map pixels`}${this.#view.zoom === null ? '' : ' — click to fit the whole map (0)'}`;
@@ -328,11 +340,13 @@ class PadlensMap extends HTMLElement {
    */
   #zoomAt(point, direction, options) {
     const size = [this.#data.height, this.#data.width];
-    const box = this.#box(size);
+    const room = this.#box(size, true);
     const from = this.#targetViewport();
-    const zoom = stepZoom(from.zoom, direction, fitZoom(size, box));
+    const zoom = stepZoom(from.zoom, direction, fitZoom(size, room));
     if (zoom === from.zoom) return;
-    this.#setView(zoomAround(from, size, box, point, zoom), options);
+    // Zoomed, the canvas takes all the room; the point stays put as the canvas grows from
+    // its top-left corner.
+    this.#setView(zoomAround(from, size, room, point, zoom), options);
   }
 
   /** Device-pixel position of a pointer event on the canvas. */
