@@ -106,6 +106,111 @@ impl fmt::Display for SpecError {
     }
 }
 
+/// An ONNX model padlens cannot read or run: the node (and its operator) at fault, as far as
+/// known, and what is wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelError {
+    pub node: Option<String>,
+    pub op: Option<String>,
+    pub kind: ModelErrorKind,
+}
+
+impl ModelError {
+    pub fn new(kind: ModelErrorKind) -> Self {
+        ModelError {
+            node: None,
+            op: None,
+            kind,
+        }
+    }
+
+    /// An error about one node of the graph.
+    pub fn at_node(node: &crate::infer::graph::Node, kind: ModelErrorKind) -> Self {
+        ModelError {
+            node: Some(node.name.clone()),
+            op: Some(node.op_type.clone()),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("model")?;
+        match (&self.node, &self.op) {
+            (Some(node), Some(op)) => write!(f, ", node `{node}` ({op})")?,
+            (Some(node), None) => write!(f, ", node `{node}`")?,
+            _ => {}
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ModelErrorKind {
+    #[error("this is not an ONNX model (it does not decode as one: {reason})")]
+    NotOnnx { reason: String },
+    #[error("the file is {megabytes} MB; padlens takes models of up to {limit_megabytes} MB")]
+    FileTooLarge {
+        megabytes: usize,
+        limit_megabytes: usize,
+    },
+    #[error("it imports ONNX opset {version}; padlens reads opsets {min} to {max}")]
+    Opset { version: i64, min: i64, max: i64 },
+    #[error(
+        "tensor `{tensor}` keeps its data in an external file (`{location}`); padlens reads \
+         single-file models only: save the model with its weights inside it \
+         (onnx.save(model, path, save_as_external_data=False))"
+    )]
+    ExternalData { tensor: String, location: String },
+    #[error(
+        "tensor `{tensor}` claims {megabytes} MB; padlens takes tensors of up to \
+         {limit_megabytes} MB"
+    )]
+    TensorTooLarge {
+        tensor: String,
+        megabytes: usize,
+        limit_megabytes: usize,
+    },
+    #[error("tensor `{tensor}`: {message}")]
+    TensorData { tensor: String, message: String },
+    #[error("operator `{op}` is not supported; padlens runs {supported}")]
+    UnsupportedOperator { op: String, supported: String },
+    #[error("{what} is not supported")]
+    Unsupported { what: String },
+    #[error("attribute `{name}`: {message}")]
+    Attribute { name: String, message: String },
+    #[error("it reads `{name}`, which no node, graph input or initializer provides")]
+    MissingValue { name: String },
+    #[error("it is part of a cycle: nodes of the graph wait on each other's outputs")]
+    Cycle,
+    #[error("{message}")]
+    Shape { message: String },
+    #[error(
+        "its input `{input}` must be known before the model runs (a constant at a fixed \
+         input size), but it is computed from the image"
+    )]
+    NotConstant { input: String },
+    #[error(
+        "it has no spatial input: padlens needs one float32 image input of shape N×C×H×W; \
+         {found}"
+    )]
+    NoImageInput { found: String },
+    #[error("the model has no node or output named `{name}`")]
+    UnknownValue { name: String },
+    #[error(
+        "{what} would need {needed_mib} MiB; padlens holds at most {limit_mib} MiB in one \
+         value (choose a smaller input)"
+    )]
+    TooMuchMemory {
+        what: String,
+        needed_mib: usize,
+        limit_mib: usize,
+    },
+    #[error("with {mode} padding at every convolution, the shapes no longer fit here: {message}")]
+    SwapBreaksShapes { mode: &'static str, message: String },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("layer `{layer}`, {axis} axis: {source}")]
@@ -204,6 +309,8 @@ pub enum Error {
     SizeSyntax(String),
     #[error("maps differ in size: {0}×{1} vs {2}×{3}")]
     MapShape(usize, usize, usize, usize),
+    #[error("{0}")]
+    Model(ModelError),
 }
 
 /// Which of the user's inputs an error is about, so a user interface can put the message
@@ -223,6 +330,8 @@ pub enum Subject {
     Layer,
     /// Anything else about the request (a threshold, a pixel, a malformed message).
     Request,
+    /// An imported model (an ONNX file): what it holds, or one of its nodes.
+    Model,
 }
 
 /// Where an error is: the input it is about and, as far as known, the layer (its name and
@@ -354,6 +463,13 @@ impl Error {
             Error::Depth { .. } => Location::of(Subject::Depth),
             Error::OutOfRange { location, .. } => location.clone(),
             Error::MapShape(..) => Location::of(Subject::Request),
+            Error::Model(model) => Location {
+                layer: model.node.clone(),
+                ..Location::of(match model.kind {
+                    ModelErrorKind::SwapBreaksShapes { .. } => Subject::Padding,
+                    _ => Subject::Model,
+                })
+            },
         }
     }
 }

@@ -3,7 +3,9 @@
 //! The core computes, natively and in WebAssembly alike, the quantities of *Mind the Pad —
 //! CNNs Can Develop Blind Spots* (ICLR 2021): per-axis convolution arithmetic
 //! ([`geometry`]), padding modes ([`padding`]), network graphs and a torchvision-exact zoo
-//! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]);
+//! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]),
+//! ONNX models ([`onnx`]) run by an inference engine ([`infer`]) on f32 kernels
+//! (convolution, pooling, GEMM; [`kernels`]) under any padding mode;
 //! [`catalog`] lists names, labels and limits for user interfaces. `wasm.rs` only converts
 //! types for the browser. The definitions the code cites (`definitions.md §N`) are in
 //! `docs/definitions.md`.
@@ -12,7 +14,10 @@ pub mod analysis;
 pub mod catalog;
 pub mod error;
 pub mod geometry;
+pub mod infer;
+pub mod kernels;
 pub mod net;
+pub mod onnx;
 pub mod padding;
 pub mod render;
 

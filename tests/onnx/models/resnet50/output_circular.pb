@@ -1,0 +1,2 @@
+
+BoutputJ(n÷#ÄóAmÄ+E?k2D@­´Ä,»’EéQ‰ÄŽÓWDdxTEÖU#E

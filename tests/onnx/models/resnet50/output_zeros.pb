@@ -1,0 +1,2 @@
+
+BoutputJ(ÔÐ]ÄÛ„ÆÃ²2D¡ 	DT‹ÕÃ4HGEzMÃŸ®ªD;teE·ÝÚD
