@@ -10,6 +10,11 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+#[global_allocator]
+static ALLOCATOR: common::CountingAllocator = common::CountingAllocator;
+
 use padlens::infer::tensor::Tensor;
 use padlens::infer::{Plan, PlanOptions};
 use padlens::padding::PaddingMode;
@@ -35,7 +40,15 @@ fn run(model: &Path, input: &Tensor, padding: Option<PaddingMode>) -> Tensor {
         ..PlanOptions::default()
     };
     let mut plan = Plan::new(&graph, &options).unwrap();
-    plan.run(&[&input.to_f32()]).unwrap();
+    let data = input.to_f32();
+    plan.run(&[&data]).unwrap();
+    let allocated = common::allocations_during(|| plan.run(&[&data]).unwrap());
+    assert_eq!(
+        allocated,
+        0,
+        "{}: the second run allocated",
+        model.display()
+    );
     let name = plan.output_names().next().unwrap().to_owned();
     plan.tensor(&name).unwrap()
 }

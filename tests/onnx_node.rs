@@ -7,6 +7,11 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+#[global_allocator]
+static ALLOCATOR: common::CountingAllocator = common::CountingAllocator;
+
 use padlens::infer::tensor::{Data, Tensor};
 use padlens::infer::{Plan, PlanOptions};
 use std::collections::BTreeMap;
@@ -177,6 +182,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
         let slices: Vec<Vec<f32>> = fed.iter().map(Tensor::to_f32).collect();
         let refs: Vec<&[f32]> = slices.iter().map(Vec::as_slice).collect();
         plan.run(&refs).map_err(|e| e.to_string())?;
+        let mut again = Ok(());
+        let allocated = common::allocations_during(|| again = plan.run(&refs));
+        again.map_err(|e| e.to_string())?;
+        if allocated > 0 {
+            return Err(format!("the second run allocated {allocated} times"));
+        }
         let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
         for (name, path) in outputs.iter().zip(numbered(&data_set, "output_")) {
             let expected = read_tensor(&path)?;

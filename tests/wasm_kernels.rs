@@ -11,8 +11,8 @@
 use padlens::geometry::{resolve, AxisResolution, AxisWindow, PaddingSpec};
 use padlens::kernels::{
     conv2d, conv2d_reference, gemm, gemm_reference, global_pool, global_pool_reference, pool2d,
-    pool2d_reference, Activation, ConvGeometry, ConvPath, GlobalPool, MatMut, MatRef,
-    OutputWindow, PackedConv, PoolGeometry, PoolKind, Scratch,
+    pool2d_reference, Activation, ConvGeometry, ConvPath, GlobalPool, MatMut, MatRef, OutputWindow,
+    PackedConv, PoolGeometry, PoolKind, Scratch,
 };
 use padlens::padding::PaddingMode;
 use wasm_bindgen_test::*;
@@ -52,7 +52,15 @@ impl Rng {
 }
 
 /// One axis adjusted so the mode accepts it and the kernel fits.
-fn axis(mode: PaddingMode, n: usize, k: usize, s: usize, d: usize, pb: usize, pa: usize) -> AxisResolution {
+fn axis(
+    mode: PaddingMode,
+    n: usize,
+    k: usize,
+    s: usize,
+    d: usize,
+    pb: usize,
+    pa: usize,
+) -> AxisResolution {
     let ke = d * (k - 1) + 1;
     let (mut n, mut pb, mut pa) = (n, pb, pa);
     match mode {
@@ -85,7 +93,13 @@ fn activation(rng: &mut Rng) -> Activation {
 
 /// Fast against reference from a sentinel-filled output: the window within
 /// `1e-5·(Σ|w·x|·ratio + |b|)`, everything else untouched.
-fn check_conv(g: &ConvGeometry, window: &OutputWindow, act: Activation, rng: &mut Rng, scratch: &mut Scratch) {
+fn check_conv(
+    g: &ConvGeometry,
+    window: &OutputWindow,
+    act: Activation,
+    rng: &mut Rng,
+    scratch: &mut Scratch,
+) {
     g.validate().unwrap();
     let weights = rng.values(g.weights_len());
     let bias = rng.values(g.out_channels);
@@ -117,7 +131,11 @@ fn check_conv(g: &ConvGeometry, window: &OutputWindow, act: Activation, rng: &mu
                 packed.path()
             );
         } else {
-            assert_eq!(f.to_bits(), sentinel.to_bits(), "{g:?} {window:?}: wrote {i}");
+            assert_eq!(
+                f.to_bits(),
+                sentinel.to_bits(),
+                "{g:?} {window:?}: wrote {i}"
+            );
         }
     }
 }
@@ -131,7 +149,12 @@ fn conv2d_matches_the_reference_in_every_mode() {
         let mode = PaddingMode::ALL[case % 8];
         // Thirds: general (groups), depthwise (one input channel per group), pointwise.
         let (groups, cin, cout, k) = match case % 3 {
-            0 => (rng.range(1, 3), rng.range(1, 5), rng.range(1, 12), [rng.range(1, 8), rng.range(1, 8)]),
+            0 => (
+                rng.range(1, 3),
+                rng.range(1, 5),
+                rng.range(1, 12),
+                [rng.range(1, 8), rng.range(1, 8)],
+            ),
             1 => {
                 let c = rng.range(1, 6);
                 (c, 1, rng.range(1, 4), [rng.range(1, 8), rng.range(1, 8)])
@@ -139,7 +162,7 @@ fn conv2d_matches_the_reference_in_every_mode() {
             _ => (1, rng.range(1, 24), rng.range(8, 20), [1, 1]),
         };
         let pointwise = case % 3 == 2;
-        let mut ax = |kernel: usize, rng: &mut Rng| {
+        let ax = |kernel: usize, rng: &mut Rng| {
             let n = rng.range(1, 30);
             if pointwise {
                 axis(mode, n, 1, 1, 1, 0, 0)
@@ -200,25 +223,63 @@ fn conv2d_crosses_the_gemm_blocks() {
 fn gemm_matches_the_triple_loop() {
     let mut rng = Rng(11);
     let mut scratch = Scratch::default();
-    let shapes = [(1, 1, 1), (1, 37, 19), (5, 9, 3), (13, 17, 29), (64, 70, 300), (3, 1030, 40), (1, 100, 300)];
+    let shapes = [
+        (1, 1, 1),
+        (1, 37, 19),
+        (5, 9, 3),
+        (13, 17, 29),
+        (64, 70, 300),
+        (3, 1030, 40),
+        (1, 100, 300),
+    ];
     for (case, &(m, n, k)) in shapes.iter().enumerate() {
         for variant in 0..4 {
             let (ta, tb) = (variant & 1 == 1, variant & 2 == 2);
             let adata = rng.values(m * k);
             let bdata = rng.values(k * n);
             let c0 = rng.values(m * n);
-            let a = if ta { MatRef::row_major(&adata, k, m).t() } else { MatRef::row_major(&adata, m, k) };
-            let b = if tb { MatRef::row_major(&bdata, n, k).t() } else { MatRef::row_major(&bdata, k, n) };
-            let (alpha, beta) = if case % 2 == 0 { (1.0, 0.0) } else { (0.5, 1.5) };
+            let a = if ta {
+                MatRef::row_major(&adata, k, m).t()
+            } else {
+                MatRef::row_major(&adata, m, k)
+            };
+            let b = if tb {
+                MatRef::row_major(&bdata, n, k).t()
+            } else {
+                MatRef::row_major(&bdata, k, n)
+            };
+            let (alpha, beta) = if case % 2 == 0 {
+                (1.0, 0.0)
+            } else {
+                (0.5, 1.5)
+            };
             let mut fast = c0.clone();
             let mut slow = c0.clone();
-            gemm(alpha, a, b, beta, MatMut::row_major(&mut fast, m, n), &mut scratch);
+            gemm(
+                alpha,
+                a,
+                b,
+                beta,
+                MatMut::row_major(&mut fast, m, n),
+                &mut scratch,
+            );
             gemm_reference(alpha, a, b, beta, MatMut::row_major(&mut slow, m, n));
             for i in 0..m {
                 for j in 0..n {
-                    let mag: f32 = (0..k).map(|p| (adata[if ta { p * m + i } else { i * k + p }] * bdata[if tb { j * k + p } else { p * n + j }]).abs()).sum::<f32>() * alpha + (beta * c0[i * n + j]).abs();
+                    let mag: f32 = (0..k)
+                        .map(|p| {
+                            (adata[if ta { p * m + i } else { i * k + p }]
+                                * bdata[if tb { j * k + p } else { p * n + j }])
+                            .abs()
+                        })
+                        .sum::<f32>()
+                        * alpha
+                        + (beta * c0[i * n + j]).abs();
                     let (f, s) = (fast[i * n + j], slow[i * n + j]);
-                    assert!((f - s).abs() <= 1e-5 * mag + 1e-6, "{m}×{n}×{k} {variant} ({i}, {j}): {f} vs {s}");
+                    assert!(
+                        (f - s).abs() <= 1e-5 * mag + 1e-6,
+                        "{m}×{n}×{k} {variant} ({i}, {j}): {f} vs {s}"
+                    );
                 }
             }
         }
@@ -229,14 +290,22 @@ fn gemm_matches_the_triple_loop() {
 fn pooling_matches_the_reference() {
     let mut rng = Rng(99);
     for case in 0..200 {
-        let mut ax = |rng: &mut Rng| {
+        let ax = |rng: &mut Rng| {
             let (k, s, d) = (rng.range(1, 8), rng.range(1, 4), rng.range(1, 3));
             let (pb, pa) = (rng.range(0, 4), rng.range(0, 4));
             let ke = d * (k - 1) + 1;
             let n = rng.range(1, 30).max(ke.saturating_sub(pb + pa));
             let mut w = AxisWindow::new(k, s, d);
             w.ceil_mode = case % 2 == 1;
-            resolve(n, w, PaddingSpec::Explicit { before: pb, after: pa }).unwrap()
+            resolve(
+                n,
+                w,
+                PaddingSpec::Explicit {
+                    before: pb,
+                    after: pa,
+                },
+            )
+            .unwrap()
         };
         let g = PoolGeometry {
             channels: rng.range(1, 4),
@@ -246,8 +315,12 @@ fn pooling_matches_the_reference() {
         g.validate().unwrap();
         let kind = match case % 3 {
             0 => PoolKind::Max,
-            1 => PoolKind::Average { count_include_pad: false },
-            _ => PoolKind::Average { count_include_pad: true },
+            1 => PoolKind::Average {
+                count_include_pad: false,
+            },
+            _ => PoolKind::Average {
+                count_include_pad: true,
+            },
         };
         let window = OutputWindow {
             rows: rng.sub_range(g.rows.output),
@@ -259,7 +332,11 @@ fn pooling_matches_the_reference() {
         pool2d(&g, kind, &input, &mut fast, &window);
         pool2d_reference(&g, kind, &input, &mut slow, &window);
         for (i, (f, s)) in fast.iter().zip(&slow).enumerate() {
-            assert_eq!(f.to_bits(), s.to_bits(), "{g:?} {kind:?} {window:?} at {i}: {f} vs {s}");
+            assert_eq!(
+                f.to_bits(),
+                s.to_bits(),
+                "{g:?} {kind:?} {window:?} at {i}: {f} vs {s}"
+            );
         }
     }
     for pixels in [0, 1, 7, 8, 49, 50] {
@@ -269,7 +346,10 @@ fn pooling_matches_the_reference() {
             global_pool(kind, 3, pixels, &input, &mut fast);
             global_pool_reference(kind, 3, pixels, &input, &mut slow);
             for (f, s) in fast.iter().zip(&slow) {
-                assert!(f == s || (f - s).abs() <= 1e-6, "{kind:?} {pixels}: {f} vs {s}");
+                assert!(
+                    f == s || (f - s).abs() <= 1e-6,
+                    "{kind:?} {pixels}: {f} vs {s}"
+                );
             }
         }
     }
@@ -302,14 +382,30 @@ fn best_ms(mut f: impl FnMut()) -> f64 {
 fn speed() {
     let mut rng = Rng(1);
     let mut scratch = Scratch::default();
-    for (m, n, k) in [(64, 3136, 576), (512, 49, 4608), (256, 784, 1152), (1, 1000, 2048)] {
+    for (m, n, k) in [
+        (64, 3136, 576),
+        (512, 49, 4608),
+        (256, 784, 1152),
+        (1, 1000, 2048),
+    ] {
         let a = rng.values(m * k);
         let b = rng.values(k * n);
         let mut c = vec![0.0; m * n];
         let ms = best_ms(|| {
-            gemm(1.0, MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n), 0.0, MatMut::row_major(&mut c, m, n), &mut scratch)
+            gemm(
+                1.0,
+                MatRef::row_major(&a, m, k),
+                MatRef::row_major(&b, k, n),
+                0.0,
+                MatMut::row_major(&mut c, m, n),
+                &mut scratch,
+            )
         });
-        console_log!("gemm {m}×{n}×{k}: {:.2} ms, {:.1} GFLOP/s", ms, 2.0 * (m * n * k) as f64 / ms / 1e6);
+        console_log!(
+            "gemm {m}×{n}×{k}: {:.2} ms, {:.1} GFLOP/s",
+            ms,
+            2.0 * (m * n * k) as f64 / ms / 1e6
+        );
     }
     let convs = [
         ("resnet50 conv1 7×7/2", 3, 64, 1, 224, 7, 2, 3),
@@ -324,13 +420,34 @@ fn speed() {
     for (name, cin, cout, groups, size, k, s, p) in convs {
         for mode in [PaddingMode::Zeros, PaddingMode::Reflect] {
             let r = resolve(size, AxisWindow::new(k, s, 1), PaddingSpec::symmetric(p)).unwrap();
-            let g = ConvGeometry { in_channels: cin, out_channels: cout, groups, rows: r, cols: r, mode };
+            let g = ConvGeometry {
+                in_channels: cin,
+                out_channels: cout,
+                groups,
+                rows: r,
+                cols: r,
+                mode,
+            };
             let w = PackedConv::new(&g, &rng.values(g.weights_len()), Some(&rng.values(cout)));
             let input = rng.values(g.input_len());
             let mut out = vec![0.0; g.output_len()];
             let window = OutputWindow::full(r.output, r.output);
-            let ms = best_ms(|| conv2d(&g, &w, &input, &mut out, &window, Activation::Relu, &mut scratch));
-            console_log!("conv {name} {mode}: {:.2} ms, {:.1} GFLOP/s", ms, g.flops() / ms / 1e6);
+            let ms = best_ms(|| {
+                conv2d(
+                    &g,
+                    &w,
+                    &input,
+                    &mut out,
+                    &window,
+                    Activation::Relu,
+                    &mut scratch,
+                )
+            });
+            console_log!(
+                "conv {name} {mode}: {:.2} ms, {:.1} GFLOP/s",
+                ms,
+                g.flops() / ms / 1e6
+            );
         }
     }
 }

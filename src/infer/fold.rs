@@ -328,13 +328,16 @@ pub fn fold(op: &Op, inputs: &[Option<&Tensor>]) -> Result<Tensor, FoldError> {
         Op::Transpose { perm } => {
             let x = x?;
             let perm = permutation(perm, x.shape.len())?;
-            let shape = movement::transposed_shape(&x.shape, &perm);
+            let layout = movement::Transpose::new(&x.shape, &perm);
             let data = with_data!(x, |v| {
                 let mut out = v.clone();
-                movement::transpose(v, &x.shape, &perm, &mut out);
+                layout.apply(v, &mut out);
                 out
             });
-            Ok(Tensor { shape, data })
+            Ok(Tensor {
+                shape: layout.shape,
+                data,
+            })
         }
         Op::Concat { axis } => {
             let parts: Vec<&Tensor> = inputs.iter().flatten().copied().collect();
@@ -346,22 +349,20 @@ pub fn fold(op: &Op, inputs: &[Option<&Tensor>]) -> Result<Tensor, FoldError> {
             let data = if parts.iter().all(|p| p.dtype() == super::tensor::DType::I64) {
                 let values: Vec<Vec<i64>> = parts.iter().map(|p| p.to_i64()).collect();
                 let mut out = vec![0; element_count(&shape)];
-                let views: Vec<(&[i64], &[usize])> = values
+                let views = values
                     .iter()
                     .zip(&parts)
-                    .map(|(v, p)| (v.as_slice(), p.shape.as_slice()))
-                    .collect();
-                movement::concat(&views, axis, &mut out);
+                    .map(|(v, p)| (v.as_slice(), p.shape.as_slice()));
+                movement::concat(views, axis, &mut out);
                 Data::I64(out)
             } else {
                 let values: Vec<Vec<f32>> = parts.iter().map(|p| p.to_f32()).collect();
                 let mut out = vec![0.0; element_count(&shape)];
-                let views: Vec<(&[f32], &[usize])> = values
+                let views = values
                     .iter()
                     .zip(&parts)
-                    .map(|(v, p)| (v.as_slice(), p.shape.as_slice()))
-                    .collect();
-                movement::concat(&views, axis, &mut out);
+                    .map(|(v, p)| (v.as_slice(), p.shape.as_slice()));
+                movement::concat(views, axis, &mut out);
                 Data::F32(out)
             };
             Ok(Tensor { shape, data })
@@ -397,14 +398,17 @@ pub fn fold(op: &Op, inputs: &[Option<&Tensor>]) -> Result<Tensor, FoldError> {
                 axes.as_deref(),
                 steps.as_deref(),
             )?;
-            let shape: Vec<usize> = plan.iter().map(|a| a.count).collect();
-            let count = element_count(&shape);
+            let layout = movement::Slice::new(&x.shape, &plan);
+            let count = element_count(&layout.shape);
             let data = with_data!(x, |v| {
                 let mut out = vec![v.first().copied().unwrap_or_default(); count];
-                movement::slice(v, &x.shape, &plan, &mut out);
+                layout.apply(v, &mut out);
                 out
             });
-            Ok(Tensor { shape, data })
+            Ok(Tensor {
+                shape: layout.shape,
+                data,
+            })
         }
         Op::ConstantOfShape { value } => {
             let dims = input(0)?.to_i64();

@@ -9,10 +9,12 @@
 
 use super::fold::{self, folds};
 use super::graph::{AspectPolicy, AutoPad, Graph, Node, Op, PoolOp, Unary, ValueId, Window};
+use super::ops::movement::{Pad, Slice, Transpose, MAX_RANK};
 use super::ops::resize;
-use super::step::{self, Kernel, Operand};
+use super::step::{self, Kernel, Operand, ResizeStage};
 use super::tensor::{
-    broadcast_shapes, broadcast_strides, element_count, normalize_axis, shape_text, Data, Tensor,
+    broadcast_shapes, broadcast_strides, element_count, normalize_axis, shape_text, strides, Data,
+    Tensor,
 };
 use crate::error::{Axis, Error, ModelError, ModelErrorKind, Result};
 use crate::geometry::{resolve, AxisResolution, AxisWindow, PaddingSpec};
@@ -292,13 +294,13 @@ impl Plan {
                     output[..len].copy_from_slice(&source[..len]);
                 }
                 // The first operand is `output` itself (in place, or just copied there).
-                let others: Vec<&[f32]> = step.inputs[1..].iter().map(read).collect();
-                step::run_in_place(&step.kernel, &mut output[..len], &others);
+                let other = step.inputs.get(1).map(read);
+                step::run_in_place(&step.kernel, &mut output[..len], other);
             } else {
-                let operands = step.inputs.iter().map(read).collect();
+                let inputs = &step.inputs;
                 step::run(
                     &mut step.kernel,
-                    &step::Inputs { operands },
+                    |i| read(&inputs[i]),
                     &mut output[..len],
                     scratch,
                 );
@@ -499,8 +501,19 @@ impl Lowering<'_> {
             .ok_or_else(|| shape_error(node, format!("{} needs input {position}", node.op_type)))
     }
 
-    /// Refuses a value too large to hold.
+    /// Refuses a value too large to hold, or of more axes than a run walks without allocating.
     fn check_size(node: &Node, shape: &[usize]) -> Result<()> {
+        if shape.len() > MAX_RANK {
+            return Err(Error::Model(ModelError::at_node(
+                node,
+                ModelErrorKind::Unsupported {
+                    what: format!(
+                        "values of more than {MAX_RANK} axes (its output is {})",
+                        shape_text(shape)
+                    ),
+                },
+            )));
+        }
         let elements = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         match elements {
             Some(n) if n <= super::MAX_VALUE_ELEMENTS => Ok(()),
@@ -551,6 +564,7 @@ impl Lowering<'_> {
     ) -> Result<()> {
         let dying = self.dying(x);
         let (operand, shape) = self.operand(node, x)?;
+        Self::check_size(node, &shape)?;
         let (storage, copy_first) = match operand {
             Operand::Storage(s) if dying => (s, false),
             _ => (self.new_storage(element_count(&shape), false), true),
@@ -574,6 +588,7 @@ impl Lowering<'_> {
 
     /// The node's output is its input with another shape (Reshape and friends): no step.
     fn alias(&mut self, node: &Node, x: ValueId, shape: Vec<usize>) -> Result<()> {
+        Self::check_size(node, &shape)?;
         let (operand, _) = self.operand(node, x)?;
         match operand {
             Operand::Storage(storage) => self.define(node.outputs[0], storage, shape),
@@ -771,6 +786,7 @@ impl Lowering<'_> {
                 self.push(
                     node,
                     Kernel::PRelu {
+                        x_strides: strides(&shape),
                         slope_strides,
                         shape: shape.clone(),
                     },
@@ -832,8 +848,9 @@ impl Lowering<'_> {
                 let (operand, shape) = self.operand(node, x)?;
                 let perm =
                     fold::permutation(perm, shape.len()).map_err(|m| shape_error(node, m))?;
-                let out = super::ops::movement::transposed_shape(&shape, &perm);
-                self.push(node, Kernel::Transpose { shape, perm }, vec![operand], out)
+                let layout = Transpose::new(&shape, &perm);
+                let out = layout.shape.clone();
+                self.push(node, Kernel::Transpose(layout), vec![operand], out)
             }
             Op::Gemm {
                 alpha,
@@ -969,8 +986,9 @@ impl Lowering<'_> {
                 let axes =
                     fold::slice_axes(&shape, &starts, &ends, axes.as_deref(), steps.as_deref())
                         .map_err(|m| shape_error(node, m))?;
-                let out = axes.iter().map(|a| a.count).collect();
-                self.push(node, Kernel::Slice { shape, axes }, vec![operand], out)
+                let layout = Slice::new(&shape, &axes);
+                let out = layout.shape.clone();
+                self.push(node, Kernel::Slice(layout), vec![operand], out)
             }
             Op::ConstantOfShape { .. } => {
                 let input = node
@@ -1317,6 +1335,7 @@ impl Lowering<'_> {
             let (other_operand, _) = self.operand(node, other)?;
             let kernel = Kernel::BinaryInPlace {
                 op,
+                own_strides: strides(&shape),
                 other_strides,
                 shape,
                 reversed: !a_in_place,
@@ -1388,6 +1407,7 @@ impl Lowering<'_> {
             m,
             n,
             k,
+            batch_strides: strides(&batch),
             batch,
             a_batch_strides,
             b_batch_strides,
@@ -1463,21 +1483,9 @@ impl Lowering<'_> {
                 ));
             }
         }
-        let out: Vec<usize> = (0..rank)
-            .map(|a| (shape[a] as i64 + before[a] + after[a]) as usize)
-            .collect();
-        self.push(
-            node,
-            Kernel::Pad {
-                shape,
-                before,
-                after,
-                mode,
-                value,
-            },
-            vec![operand],
-            out,
-        )
+        let layout = Pad::new(&shape, &before, &after, mode);
+        let out = layout.shape.clone();
+        self.push(node, Kernel::Pad { layout, value }, vec![operand], out)
     }
 
     fn resize(&mut self, node: &Node, spec: &super::graph::Resize) -> Result<()> {
@@ -1557,7 +1565,7 @@ impl Lowering<'_> {
                 format!("resizing {} to {}", shape_text(&shape), shape_text(&out)),
             ));
         }
-        let mut axes = Vec::new();
+        let mut stages = Vec::new();
         let mut current = shape.clone();
         let mut largest = 0;
         for a in 0..rank {
@@ -1570,21 +1578,19 @@ impl Lowering<'_> {
             if identity {
                 continue;
             }
+            let read = current.clone();
             current[a] = out[a];
-            largest = largest.max(element_count(&current));
-            axes.push((a, taps));
+            let output_len = element_count(&current);
+            largest = largest.max(output_len);
+            stages.push(ResizeStage {
+                shape: read,
+                axis: a,
+                taps,
+                output_len,
+            });
         }
-        let stages = [vec![0.0; largest], vec![0.0; largest]];
-        self.push(
-            node,
-            Kernel::Resize {
-                shape,
-                axes,
-                stages,
-            },
-            vec![operand],
-            out,
-        )
+        let buffers = [vec![0.0; largest], vec![0.0; largest]];
+        self.push(node, Kernel::Resize { stages, buffers }, vec![operand], out)
     }
 }
 

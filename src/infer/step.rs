@@ -1,8 +1,8 @@
 //! One step of a plan: an operator with everything resolved at the plan's input size — the
 //! kernel's geometry, packed weights, broadcast strides, index tables — and how it runs.
 
-use super::graph::{Binary, PadMode, Unary};
-use super::ops::movement::{self, SliceAxis};
+use super::graph::{Binary, Unary};
+use super::ops::movement::{self, Pad, Slice, Transpose};
 use super::ops::pointwise;
 use super::ops::resize::{self, Tap};
 use crate::kernels::{
@@ -60,16 +60,19 @@ pub enum Kernel {
         b_strides: Vec<usize>,
         shape: Vec<usize>,
     },
-    /// In place on the first operand (which has the output's shape); `other` is read with
-    /// broadcast strides. `reversed`: y = other op x (x was the second operand).
+    /// In place on the first operand (which has the output's shape, with `own_strides`);
+    /// `other` is read with broadcast strides. `reversed`: y = other op x (x was the second
+    /// operand).
     BinaryInPlace {
         op: Binary,
+        own_strides: Vec<usize>,
         other_strides: Vec<usize>,
         shape: Vec<usize>,
         reversed: bool,
     },
     /// x, slope → y.
     PRelu {
+        x_strides: Vec<usize>,
         slope_strides: Vec<usize>,
         shape: Vec<usize>,
     },
@@ -78,10 +81,7 @@ pub enum Kernel {
         axis: usize,
         shapes: Vec<Vec<usize>>,
     },
-    Transpose {
-        shape: Vec<usize>,
-        perm: Vec<usize>,
-    },
+    Transpose(Transpose),
     /// a, b, [c] → y = α·op(a)·op(b) + β·c, c broadcast to m × n.
     Gemm {
         m: usize,
@@ -93,12 +93,14 @@ pub enum Kernel {
         trans_b: bool,
         c_strides: Option<[usize; 2]>,
     },
-    /// a, b → y: a batch of matrix products, the batch axes broadcast.
+    /// a, b → y: a batch of matrix products, the batch axes broadcast (`batch_strides` are
+    /// the output's own over the batch axes).
     MatMul {
         m: usize,
         n: usize,
         k: usize,
         batch: Vec<usize>,
+        batch_strides: Vec<usize>,
         a_batch_strides: Vec<usize>,
         b_batch_strides: Vec<usize>,
     },
@@ -110,27 +112,31 @@ pub enum Kernel {
     },
     /// A negative amount crops.
     Pad {
-        shape: Vec<usize>,
-        before: Vec<i64>,
-        after: Vec<i64>,
-        mode: PadMode,
+        layout: Pad,
         value: f32,
     },
-    /// Resizes the listed axes in turn; the intermediate results go to `stages`.
+    /// Resizes the listed axes in turn, each stage reading a value of the stage's shape; the
+    /// intermediate results go to `buffers`.
     Resize {
-        shape: Vec<usize>,
-        axes: Vec<(usize, Vec<Tap>)>,
-        stages: [Vec<f32>; 2],
+        stages: Vec<ResizeStage>,
+        buffers: [Vec<f32>; 2],
     },
     Gather {
         shape: Vec<usize>,
         axis: usize,
         indices: Vec<usize>,
     },
-    Slice {
-        shape: Vec<usize>,
-        axes: Vec<SliceAxis>,
-    },
+    Slice(Slice),
+}
+
+/// One axis of a Resize: the shape it reads, the axis, each output index's taps, and the
+/// elements it writes.
+#[derive(Debug)]
+pub struct ResizeStage {
+    pub shape: Vec<usize>,
+    pub axis: usize,
+    pub taps: Vec<Tap>,
+    pub output_len: usize,
 }
 
 impl Kernel {
@@ -178,14 +184,15 @@ impl Kernel {
     }
 }
 
-/// The slices a step reads: its operands in order.
-pub struct Inputs<'a> {
-    pub operands: Vec<&'a [f32]>,
-}
-
-/// Runs a kernel that writes `output` from `inputs` (not in place).
-pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &mut Scratch) {
-    let x = inputs.operands.first().copied().unwrap_or(&[]);
+/// Runs a kernel that writes `output` (not in place); `operand(i)` is its i-th operand. A
+/// closure rather than a list, so that a run allocates nothing.
+pub fn run<'a>(
+    kernel: &mut Kernel,
+    operand: impl Fn(usize) -> &'a [f32],
+    output: &mut [f32],
+    scratch: &mut Scratch,
+) {
+    let x = operand(0);
     match kernel {
         Kernel::Conv {
             geometry,
@@ -238,29 +245,20 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
             a_strides,
             b_strides,
             shape,
-        } => pointwise::binary(
-            *op,
-            x,
-            a_strides,
-            inputs.operands[1],
-            b_strides,
-            shape,
-            output,
-        ),
+        } => pointwise::binary(*op, x, a_strides, operand(1), b_strides, shape, output),
         Kernel::PRelu {
+            x_strides,
             slope_strides,
             shape,
-        } => pointwise::prelu(x, inputs.operands[1], slope_strides, shape, output),
+        } => pointwise::prelu(x, x_strides, operand(1), slope_strides, shape, output),
         Kernel::Concat { axis, shapes } => {
-            let parts: Vec<(&[f32], &[usize])> = inputs
-                .operands
+            let parts = shapes
                 .iter()
-                .zip(shapes.iter())
-                .map(|(data, shape)| (*data, shape.as_slice()))
-                .collect();
-            movement::concat(&parts, *axis, output);
+                .enumerate()
+                .map(|(i, shape)| (operand(i), shape.as_slice()));
+            movement::concat(parts, *axis, output);
         }
-        Kernel::Transpose { shape, perm } => movement::transpose(x, shape, perm, output),
+        Kernel::Transpose(layout) => layout.apply(x, output),
         Kernel::Gemm {
             m,
             n,
@@ -276,14 +274,15 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
             } else {
                 MatRef::row_major(x, *m, *k)
             };
-            let b_data = inputs.operands[1];
+            let b_data = operand(1);
             let b = if *trans_b {
                 MatRef::row_major(b_data, *n, *k).t()
             } else {
                 MatRef::row_major(b_data, *k, *n)
             };
-            let beta = match (c_strides, inputs.operands.get(2)) {
-                (Some([row, col]), Some(c)) => {
+            let beta = match c_strides {
+                Some([row, col]) => {
+                    let c = operand(2);
                     for i in 0..*m {
                         for j in 0..*n {
                             output[i * *n + j] = c[i * *row + j * *col];
@@ -307,16 +306,16 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
             n,
             k,
             batch,
+            batch_strides,
             a_batch_strides,
             b_batch_strides,
         } => {
-            let b_data = inputs.operands[1];
-            let out_strides = super::tensor::strides(batch);
+            let b_data = operand(1);
             let count: usize = batch.iter().product();
             for index in 0..count {
                 let (mut a_offset, mut b_offset) = (0, 0);
                 for axis in 0..batch.len() {
-                    let i = index / out_strides[axis] % batch[axis];
+                    let i = index / batch_strides[axis] % batch[axis];
                     a_offset += i * a_batch_strides[axis];
                     b_offset += i * b_batch_strides[axis];
                 }
@@ -331,27 +330,14 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
                 );
             }
         }
-        Kernel::Pad {
-            shape,
-            before,
-            after,
-            mode,
-            value,
-        } => movement::pad(x, shape, before, after, *mode, *value, output),
-        Kernel::Resize {
-            shape,
-            axes,
-            stages,
-        } => {
-            let mut current_shape = shape.clone();
-            let last = axes.len().saturating_sub(1);
-            for (index, (axis, taps)) in axes.iter().enumerate() {
-                let mut next_shape = current_shape.clone();
-                next_shape[*axis] = taps.len();
-                let len = super::tensor::element_count(&next_shape);
-                // Stage i writes stages[i mod 2] (the output, for the last) and reads the
+        Kernel::Pad { layout, value } => layout.apply(x, *value, output),
+        Kernel::Resize { stages, buffers } => {
+            let last = stages.len().saturating_sub(1);
+            for (index, stage) in stages.iter().enumerate() {
+                let len = stage.output_len;
+                // Stage i writes buffers[i mod 2] (the output, for the last) and reads the
                 // other one (the input, for the first).
-                let [even, odd] = &mut *stages;
+                let [even, odd] = &mut *buffers;
                 let (read, write) = if index % 2 == 0 {
                     (&*odd, even)
                 } else {
@@ -363,10 +349,9 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
                 } else {
                     &mut write[..len]
                 };
-                resize::resize_axis(source, &current_shape, *axis, taps, target);
-                current_shape = next_shape;
+                resize::resize_axis(source, &stage.shape, stage.axis, &stage.taps, target);
             }
-            if axes.is_empty() {
+            if stages.is_empty() {
                 output[..x.len()].copy_from_slice(x);
             }
         }
@@ -375,7 +360,7 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
             axis,
             indices,
         } => movement::gather(x, shape, *axis, indices, output),
-        Kernel::Slice { shape, axes } => movement::slice(x, shape, axes, output),
+        Kernel::Slice(layout) => layout.apply(x, output),
         Kernel::Affine { .. }
         | Kernel::Unary(_)
         | Kernel::Clip { .. }
@@ -386,8 +371,9 @@ pub fn run(kernel: &mut Kernel, inputs: &Inputs, output: &mut [f32], scratch: &m
     }
 }
 
-/// Runs an in-place kernel on `values` (its first operand); `others` are the rest.
-pub fn run_in_place(kernel: &Kernel, values: &mut [f32], others: &[&[f32]]) {
+/// Runs an in-place kernel on `values` (its first operand); `other` is its second operand,
+/// for the kernels that have one.
+pub fn run_in_place(kernel: &Kernel, values: &mut [f32], other: Option<&[f32]>) {
     match kernel {
         Kernel::Affine {
             scale,
@@ -403,12 +389,12 @@ pub fn run_in_place(kernel: &Kernel, values: &mut [f32], others: &[&[f32]]) {
         } => pointwise::softmax_in_place(values, *outer, *length, *inner),
         Kernel::BinaryInPlace {
             op,
+            own_strides,
             other_strides,
             shape,
             reversed,
         } => {
-            let other = others.first().copied().unwrap_or(&[]);
-            let own = super::tensor::strides(shape);
+            let other = other.unwrap_or(&[]);
             let (op, reversed) = (*op, *reversed);
             if other.len() == values.len() {
                 for (v, &o) in values.iter_mut().zip(other) {
@@ -420,7 +406,7 @@ pub fn run_in_place(kernel: &Kernel, values: &mut [f32], others: &[&[f32]]) {
                 }
                 return;
             }
-            pointwise::for_each_pair(shape, &own, other_strides, |index, _, j| {
+            pointwise::for_each_pair(shape, own_strides, other_strides, |index, _, j| {
                 let (v, o) = (values[index], other[j]);
                 values[index] = if reversed {
                     <f32 as pointwise::Arithmetic>::apply(op, o, v)

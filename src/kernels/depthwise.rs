@@ -122,8 +122,9 @@ pub(crate) fn depthwise(
                 }
                 continue;
             };
-            for ox in window.cols.start..inner.start {
-                out_row[ox] = scalar(ox);
+            let left = window.cols.start..inner.start;
+            for (out, ox) in out_row[left.clone()].iter_mut().zip(left) {
+                *out = scalar(ox);
             }
             // Interior: the column ratio is exactly 1 (every column tap is on the input), so
             // partial convolution's ratio is the row's.
@@ -156,16 +157,17 @@ pub(crate) fn depthwise(
                     }
                 }
                 let value = if partial {
-                    acc.mul(scale).add(shift)
+                    acc * scale + shift
                 } else {
-                    acc.add(shift)
+                    acc + shift
                 };
                 act.apply_vec(value)
                     .store_slice(&mut out_row[ox..ox + LANES]);
                 ox += LANES;
             }
-            for ox in ox..window.cols.end {
-                out_row[ox] = scalar(ox);
+            let right = ox..window.cols.end;
+            for (out, ox) in out_row[right.clone()].iter_mut().zip(right) {
+                *out = scalar(ox);
             }
         }
     }

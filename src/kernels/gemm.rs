@@ -156,9 +156,7 @@ impl<'a> MatMut<'a> {
     pub fn validate(&self) -> Result<(), KernelError> {
         let aliased = (self.rows > 1 && self.row_stride == 0)
             || (self.cols > 1 && self.col_stride == 0)
-            || (self.rows > 1
-                && self.cols > 1
-                && self.row_stride == self.col_stride);
+            || (self.rows > 1 && self.cols > 1 && self.row_stride == self.col_stride);
         match extent(self.rows, self.cols, self.row_stride, self.col_stride) {
             Some(end) if end <= self.data.len() && !aliased => Ok(()),
             _ => Err(KernelError::MatrixExtent {
@@ -213,18 +211,11 @@ pub fn gemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: MatMut, scratch: &mu
         gemv(alpha, a, b, beta, c, scratch);
         return;
     }
-    let Scratch { a: abuf, b: bbuf, .. } = scratch;
+    let Scratch {
+        a: abuf, b: bbuf, ..
+    } = scratch;
     let mut epilogue = GemmEpilogue { c, alpha, beta };
-    drive(
-        m,
-        n,
-        k,
-        &LhsA::Mat(a),
-        &MatB(b),
-        &mut epilogue,
-        abuf,
-        bbuf,
-    );
+    drive(m, n, k, &LhsA::Mat(a), &MatB(b), &mut epilogue, abuf, bbuf);
 }
 
 /// A right-hand side packed once into [`NR`]-column panels over its whole depth, for a
@@ -277,7 +268,9 @@ pub fn gemm_packed_b(
         scale(c, beta);
         return;
     }
-    let Scratch { a: abuf, b: bbuf, .. } = scratch;
+    let Scratch {
+        a: abuf, b: bbuf, ..
+    } = scratch;
     let mut epilogue = GemmEpilogue { c, alpha, beta };
     drive(
         m,
@@ -416,7 +409,14 @@ pub(crate) trait Epilogue {
     /// `tile` holds rows `rows.start ..` and columns `cols.start ..` of the product over one
     /// depth block (only `rows.len() × cols.len()` of it are real). `first` and `last` say
     /// whether this is the first and the last depth block.
-    fn store(&mut self, rows: Range<usize>, cols: Range<usize>, tile: &Tile, first: bool, last: bool);
+    fn store(
+        &mut self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        tile: &Tile,
+        first: bool,
+        last: bool,
+    );
 }
 
 /// Runs the blocked product of `m × k` `a` by `k × n` `b` into `epilogue`. `k ≥ 1`.
@@ -601,7 +601,14 @@ struct GemmEpilogue<'a> {
 
 impl Epilogue for GemmEpilogue<'_> {
     #[inline(always)]
-    fn store(&mut self, rows: Range<usize>, cols: Range<usize>, tile: &Tile, first: bool, _last: bool) {
+    fn store(
+        &mut self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        tile: &Tile,
+        first: bool,
+        _last: bool,
+    ) {
         let c = &mut self.c;
         let (alpha, beta) = (self.alpha, self.beta);
         let width = cols.len();
@@ -610,9 +617,9 @@ impl Epilogue for GemmEpilogue<'_> {
             if c.col_stride == 1 && width == NR {
                 let dst = &mut c.data[base..][..NR];
                 for (v, chunk) in dst.chunks_exact_mut(LANES).enumerate() {
-                    let x = tile[i][v].mul(F32x4::splat(alpha));
+                    let x = tile[i][v] * F32x4::splat(alpha);
                     let y = if !first {
-                        F32x4::load_slice(chunk).add(x)
+                        F32x4::load_slice(chunk) + x
                     } else if beta == 0.0 {
                         x
                     } else {
@@ -655,9 +662,6 @@ pub(crate) mod tests {
 
     /// `|fast − ref| ≤ 1e-5·(Σ|a·b|·|α| + |β·c|) + 1e-30`, per element.
     fn check(
-        m: usize,
-        n: usize,
-        k: usize,
         alpha: f32,
         beta: f32,
         a: MatRef,
@@ -665,21 +669,40 @@ pub(crate) mod tests {
         c0: &[f32],
         packed: bool,
     ) -> Result<(), TestCaseError> {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
         let mut fast = c0.to_vec();
         let mut slow = c0.to_vec();
         let mut scratch = Scratch::default();
         if packed {
             let pb = PackedB::new(b);
-            gemm_packed_b(alpha, a, &pb, beta, MatMut::row_major(&mut fast, m, n), &mut scratch);
+            gemm_packed_b(
+                alpha,
+                a,
+                &pb,
+                beta,
+                MatMut::row_major(&mut fast, m, n),
+                &mut scratch,
+            );
         } else {
-            gemm(alpha, a, b, beta, MatMut::row_major(&mut fast, m, n), &mut scratch);
+            gemm(
+                alpha,
+                a,
+                b,
+                beta,
+                MatMut::row_major(&mut fast, m, n),
+                &mut scratch,
+            );
         }
         gemm_reference(alpha, a, b, beta, MatMut::row_major(&mut slow, m, n));
         for i in 0..m {
             for j in 0..n {
                 let mag: f32 = (0..k).map(|p| (a.at(i, p) * b.at(p, j)).abs()).sum::<f32>()
                     * alpha.abs()
-                    + if beta == 0.0 { 0.0 } else { (beta * c0[i * n + j]).abs() };
+                    + if beta == 0.0 {
+                        0.0
+                    } else {
+                        (beta * c0[i * n + j]).abs()
+                    };
                 let (f, s) = (fast[i * n + j], slow[i * n + j]);
                 prop_assert!(
                     (f - s).abs() <= 1e-5 * mag + 1e-30,
@@ -691,7 +714,9 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn values(len: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (0..len)
             .map(|_| {
                 state = state
@@ -717,7 +742,7 @@ pub(crate) mod tests {
             // Transposed views read the same data column-major.
             let a = if ta { MatRef::row_major(&adata, k, m).t() } else { MatRef::row_major(&adata, m, k) };
             let b = if tb { MatRef::row_major(&bdata, n, k).t() } else { MatRef::row_major(&bdata, k, n) };
-            check(m, n, k, alpha, beta, a, b, &c0, packed)?;
+            check(alpha, beta, a, b, &c0, packed)?;
         }
 
     }
@@ -740,7 +765,7 @@ pub(crate) mod tests {
             let c0 = values(m * n, seed ^ 2);
             let a = MatRef::new(&adata, m, k, k + gap, 1);
             let b = MatRef::new(&bdata, k, n, 2 * n, 2);
-            check(m, n, k, 1.0, beta, a, b, &c0, false)?;
+            check(1.0, beta, a, b, &c0, false)?;
         }
     }
 

@@ -53,7 +53,8 @@ impl OutputWindow {
 
     /// The window cut to an `height × width` output (an empty range stays empty).
     pub(crate) fn clamped(&self, height: usize, width: usize) -> Self {
-        let cut = |r: &Range<usize>, len: usize| r.start.min(len)..r.end.min(len).max(r.start.min(len));
+        let cut =
+            |r: &Range<usize>, len: usize| r.start.min(len)..r.end.min(len).max(r.start.min(len));
         OutputWindow {
             rows: cut(&self.rows, height),
             cols: cut(&self.cols, width),

@@ -210,8 +210,9 @@ pub fn pool2d(
                 }
                 continue;
             };
-            for ox in window.cols.start..inner.start {
-                out_row[ox] = scalar(ox);
+            let left = window.cols.start..inner.start;
+            for (out, ox) in out_row[left.clone()].iter_mut().zip(left) {
+                *out = scalar(ox);
             }
             // Interior: every column tap is on the input (and in the extent), so the divisor
             // is the row's count times the kernel width.
@@ -239,7 +240,7 @@ pub fn pool2d(
                                 F32x4::load_slice(&pair[LANES..]),
                             )
                         };
-                        acc = if is_max { acc.pmax(x) } else { acc.add(x) };
+                        acc = if is_max { acc.pmax(x) } else { acc + x };
                     }
                 }
                 let value = if is_max {
@@ -247,13 +248,14 @@ pub fn pool2d(
                 } else if divisor == 0 {
                     F32x4::zero()
                 } else {
-                    acc.div(F32x4::splat(divisor as f32))
+                    acc / F32x4::splat(divisor as f32)
                 };
                 value.store_slice(&mut out_row[ox..ox + LANES]);
                 ox += LANES;
             }
-            for ox in ox..window.cols.end {
-                out_row[ox] = scalar(ox);
+            let right = ox..window.cols.end;
+            for (out, ox) in out_row[right.clone()].iter_mut().zip(right) {
+                *out = scalar(ox);
             }
         }
     }
@@ -306,10 +308,10 @@ pub fn global_pool(
                 let mut acc = [F32x4::zero(); 2];
                 let mut pairs = values.chunks_exact(2 * LANES);
                 for pair in &mut pairs {
-                    acc[0] = acc[0].add(F32x4::load_slice(pair));
-                    acc[1] = acc[1].add(F32x4::load_slice(&pair[LANES..]));
+                    acc[0] = acc[0] + F32x4::load_slice(pair);
+                    acc[1] = acc[1] + F32x4::load_slice(&pair[LANES..]);
                 }
-                let mut sum = acc[0].add(acc[1]).sum();
+                let mut sum = (acc[0] + acc[1]).sum();
                 for &x in pairs.remainder() {
                     sum += x;
                 }
@@ -327,15 +329,36 @@ mod tests {
     use crate::kernels::gemm::tests::values;
     use proptest::prelude::*;
 
-    fn axis(n: usize, k: usize, s: usize, d: usize, pb: usize, pa: usize, ceil: bool) -> AxisResolution {
+    fn axis(
+        n: usize,
+        k: usize,
+        s: usize,
+        d: usize,
+        pb: usize,
+        pa: usize,
+        ceil: bool,
+    ) -> AxisResolution {
         let ke = d * (k - 1) + 1;
         let n = if n + pb + pa < ke { ke } else { n };
         let mut w = AxisWindow::new(k, s, d);
         w.ceil_mode = ceil;
-        resolve(n, w, PaddingSpec::Explicit { before: pb, after: pa }).expect("fits")
+        resolve(
+            n,
+            w,
+            PaddingSpec::Explicit {
+                before: pb,
+                after: pa,
+            },
+        )
+        .expect("fits")
     }
 
-    fn run(g: &PoolGeometry, kind: PoolKind, input: &[f32], window: &OutputWindow) -> (Vec<f32>, Vec<f32>) {
+    fn run(
+        g: &PoolGeometry,
+        kind: PoolKind,
+        input: &[f32],
+        window: &OutputWindow,
+    ) -> (Vec<f32>, Vec<f32>) {
         let mut fast = vec![-99.0; g.output_len()];
         let mut slow = fast.clone();
         pool2d(g, kind, input, &mut fast, window);
@@ -436,8 +459,22 @@ mod tests {
         };
         let (fast, _) = run(&g, include, &x6, &OutputWindow::full(4, 4));
         let torch = [
-            2.0, 4.0, 5.333_333_5, 3.0, 9.0, 15.0, 17.0, 9.0, 17.0, 27.0, 29.0, 15.0, 10.5, 16.5,
-            17.5, 9.0,
+            2.0,
+            4.0,
+            5.333_333_5,
+            3.0,
+            9.0,
+            15.0,
+            17.0,
+            9.0,
+            17.0,
+            27.0,
+            29.0,
+            15.0,
+            10.5,
+            16.5,
+            17.5,
+            9.0,
         ];
         for (f, t) in fast.iter().zip(torch) {
             assert!((f - t).abs() < 1e-6, "{f} vs {t}");

@@ -74,21 +74,6 @@ mod imp {
             unsafe { v128_store(dst.as_mut_ptr().cast(), self.0) }
         }
 
-        #[inline(always)]
-        pub fn add(self, other: Self) -> Self {
-            F32x4(f32x4_add(self.0, other.0))
-        }
-
-        #[inline(always)]
-        pub fn mul(self, other: Self) -> Self {
-            F32x4(f32x4_mul(self.0, other.0))
-        }
-
-        #[inline(always)]
-        pub fn div(self, other: Self) -> Self {
-            F32x4(f32x4_div(self.0, other.0))
-        }
-
         /// `self + a·b`, rounded twice: baseline simd128 has no fused multiply-add (relaxed
         /// SIMD's `f32x4.relaxed_madd` may or may not fuse, which would make results depend on
         /// the machine).
@@ -125,6 +110,30 @@ mod imp {
             ]
         }
     }
+
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, other: Self) -> Self {
+            F32x4(f32x4_add(self.0, other.0))
+        }
+    }
+
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, other: Self) -> Self {
+            F32x4(f32x4_mul(self.0, other.0))
+        }
+    }
+
+    impl core::ops::Div for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, other: Self) -> Self {
+            F32x4(f32x4_div(self.0, other.0))
+        }
+    }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -159,21 +168,6 @@ mod imp {
             *dst = self.0;
         }
 
-        #[inline(always)]
-        pub fn add(self, other: Self) -> Self {
-            F32x4(core::array::from_fn(|i| self.0[i] + other.0[i]))
-        }
-
-        #[inline(always)]
-        pub fn mul(self, other: Self) -> Self {
-            F32x4(core::array::from_fn(|i| self.0[i] * other.0[i]))
-        }
-
-        #[inline(always)]
-        pub fn div(self, other: Self) -> Self {
-            F32x4(core::array::from_fn(|i| self.0[i] / other.0[i]))
-        }
-
         /// `self + a·b`, rounded twice, as on wasm32 (no fused multiply-add).
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
@@ -198,6 +192,29 @@ mod imp {
         #[inline(always)]
         pub fn to_array(self) -> [f32; 4] {
             self.0
+        }
+    }
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, other: Self) -> Self {
+            F32x4(core::array::from_fn(|i| self.0[i] + other.0[i]))
+        }
+    }
+
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, other: Self) -> Self {
+            F32x4(core::array::from_fn(|i| self.0[i] * other.0[i]))
+        }
+    }
+
+    impl core::ops::Div for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, other: Self) -> Self {
+            F32x4(core::array::from_fn(|i| self.0[i] / other.0[i]))
         }
     }
 }
@@ -252,9 +269,9 @@ mod tests {
     fn lanes_do_what_they_say() {
         let a = F32x4::load(&[1.0, -2.0, 3.0, -4.0]);
         let b = F32x4::load(&[0.5, 0.5, -1.0, 8.0]);
-        assert_eq!(a.add(b).to_array(), [1.5, -1.5, 2.0, 4.0]);
-        assert_eq!(a.mul(b).to_array(), [0.5, -1.0, -3.0, -32.0]);
-        assert_eq!(a.div(b).to_array(), [2.0, -4.0, -3.0, -0.5]);
+        assert_eq!((a + b).to_array(), [1.5, -1.5, 2.0, 4.0]);
+        assert_eq!((a * b).to_array(), [0.5, -1.0, -3.0, -32.0]);
+        assert_eq!((a / b).to_array(), [2.0, -4.0, -3.0, -0.5]);
         assert_eq!(
             F32x4::splat(1.0).mul_add(a, b).to_array(),
             [1.5, 0.0, -2.0, -31.0]

@@ -222,7 +222,7 @@ mod tests {
     fn huge_claims_and_short_data_are_refused_before_allocating() {
         let t = tensor(tensor_proto::DataType::Float, &[1, 536_870_912]);
         let message = convert(&t, "big").unwrap_err().to_string();
-        assert!(message.contains("`big` claims 4096 MB"), "{message}");
+        assert!(message.contains("`big` claims 2048 MB"), "{message}");
         let t = tensor(tensor_proto::DataType::Float, &[i64::MAX, i64::MAX]);
         assert!(convert(&t, "overflow").is_err());
         let mut t = tensor(tensor_proto::DataType::Float, &[4]);

@@ -107,7 +107,7 @@ pub fn for_each_pair(
     }
     let inner = shape[rank - 1];
     let (sa, sb) = (a_strides[rank - 1], b_strides[rank - 1]);
-    let mut index = vec![0usize; rank - 1];
+    let mut index = [0usize; super::movement::MAX_RANK];
     let (mut a, mut b, mut out) = (0usize, 0usize, 0usize);
     loop {
         for i in 0..inner {
@@ -157,10 +157,17 @@ pub fn binary<T: Arithmetic>(
     });
 }
 
-/// PRelu: `x` where `x ≥ 0`, else `slope · x`, the slope broadcast to x's shape.
-pub fn prelu(x: &[f32], slope: &[f32], slope_strides: &[usize], shape: &[usize], out: &mut [f32]) {
-    let x_strides = crate::infer::tensor::strides(shape);
-    for_each_pair(shape, &x_strides, slope_strides, |o, i, j| {
+/// PRelu: `x` where `x ≥ 0`, else `slope · x`, the slope broadcast to x's shape (`x_strides`
+/// are x's own).
+pub fn prelu(
+    x: &[f32],
+    x_strides: &[usize],
+    slope: &[f32],
+    slope_strides: &[usize],
+    shape: &[usize],
+    out: &mut [f32],
+) {
+    for_each_pair(shape, x_strides, slope_strides, |o, i, j| {
         let v = x[i];
         out[o] = if v >= 0.0 { v } else { slope[j] * v };
     });
