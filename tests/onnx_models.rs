@@ -91,16 +91,83 @@ fn swapped_padding_matches_pytorch_padding_mode() {
     for name in MODELS {
         let dir = data(&format!("models/{name}"));
         let input = tensor(&dir.join("input_0.pb"));
+        // PyTorch's own padding modes, and symmetric and partial convolution built from
+        // PyTorch primitives (tools/onnx_models.py).
         for mode in [
             PaddingMode::Reflect,
             PaddingMode::Replicate,
             PaddingMode::Circular,
+            PaddingMode::Symmetric,
+            PaddingMode::Partial,
         ] {
             let output = run(&dir.join("model.onnx"), &input, Some(mode));
             let expected = tensor(&dir.join(format!("output_{mode}.pb")));
             let error = relative_error(&output, &expected);
             println!("{name} {mode}: relative error {error:.1e} against PyTorch");
             assert!(error <= 1e-4, "{name} {mode}: relative error {error}");
+        }
+    }
+}
+
+/// Plans `model` at `input`'s shape with every convolution's padding swapped to `mode`.
+fn plan_swapped(model: &Path, input: &Tensor, mode: PaddingMode) -> padlens::Result<Plan> {
+    let graph = padlens::onnx::load(fs::read(model).unwrap()).unwrap();
+    let options = PlanOptions {
+        input_shapes: Some(vec![input.shape.clone()]),
+        padding: Some(mode),
+        ..PlanOptions::default()
+    };
+    Plan::new(&graph, &options)
+}
+
+/// `valid` and `full` change the amounts (definitions.md §2): each output side shrinks or
+/// grows by the dilated kernel's extent less one, and a graph whose shapes then disagree is
+/// refused at the first node that breaks, by name.
+#[test]
+fn valid_and_full_change_the_amounts_or_name_the_node_that_breaks() {
+    // conv_dilation_opset11: 3×3 kernel, dilations [2, 3] (extent 5×7), stride 1, on 1×2×7×9
+    // with pads [2, 3, 2, 3], so the model's own output is 7×9.
+    let dir = data("legacy/conv_dilation_opset11");
+    let input = tensor(&dir.join("input_0.pb"));
+    let [rows, cols] = [input.shape[2], input.shape[3]];
+    for (mode, expected) in [
+        (PaddingMode::Zeros, [rows, cols]),
+        (PaddingMode::Valid, [rows - 4, cols - 6]),
+        (PaddingMode::Full, [rows + 4, cols + 6]),
+    ] {
+        let mut plan = plan_swapped(&dir.join("model.onnx"), &input, mode).unwrap();
+        plan.run(&[&input.to_f32()]).unwrap();
+        let name = plan.output_names().next().unwrap().to_owned();
+        let output = plan.value(&name).unwrap();
+        assert_eq!(output.shape[2..], expected, "{mode}");
+        assert!(output.data.iter().all(|v| v.is_finite()), "{mode}");
+    }
+    // ResNet-18's residual additions no longer line up once the 3×3 convs stop padding; VGG's
+    // classifier expects 7×7 maps.
+    for (name, mode, phrases) in [
+        (
+            "resnet18",
+            PaddingMode::Valid,
+            &[
+                "with valid padding at every convolution",
+                "node `/layer1/layer1.0/Add`",
+            ][..],
+        ),
+        (
+            "vgg11",
+            PaddingMode::Full,
+            &["with full padding at every convolution", "Gemm"][..],
+        ),
+    ] {
+        let dir = data(&format!("models/{name}"));
+        let input = tensor(&dir.join("input_0.pb"));
+        let message = plan_swapped(&dir.join("model.onnx"), &input, mode)
+            .err()
+            .unwrap_or_else(|| panic!("{name} {mode} planned"))
+            .to_string();
+        println!("{name} {mode}: {message}");
+        for phrase in phrases {
+            assert!(message.contains(phrase), "{name} {mode}: {message}");
         }
     }
 }

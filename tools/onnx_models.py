@@ -22,7 +22,10 @@ fixed-seed uniform [0, 1) input. Per model folder: model.onnx, input_0.pb, outpu
 Runtime), output_zeros.pb (PyTorch, the model as exported) and output_reflect.pb /
 output_replicate.pb / output_circular.pb (PyTorch with every Conv2d whose padding is > 0
 switched to that `padding_mode`, pooling unchanged: definitions.md §7's "padding swapped at
-inference"), and meta.json. PyTorch's zeros output must match ONNX Runtime's within
+inference"), output_symmetric.pb and output_partial.pb (the same convolutions made of PyTorch
+primitives, as PyTorch has neither mode: mirror-with-edge padding by flipped slices, then an
+unpadded conv; partial convolution as Liu et al. 2018 define it — the zero-padded window sum
+times taps ÷ valid taps, the bias added after), and meta.json. PyTorch's zeros output must match ONNX Runtime's within
 1e-4 · max|output|.
 
 `full`: the same six architectures and VGG-19 at full width with 1000 classes, same
@@ -59,6 +62,7 @@ import torch
 import torchvision
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
+from torch.nn import functional as F
 from torchvision import models
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -71,7 +75,9 @@ FULL_DIR = os.path.join(ROOT, "tools", ".cache", "models")
 OPSET = 17
 HEIGHT = WIDTH = 224
 INPUT_SEED = 0  # the same input for every model (so git stores it once)
-SWAP_MODES = ["reflect", "replicate", "circular"]
+SWAP_MODES = ["reflect", "replicate", "circular", "symmetric", "partial"]
+# PyTorch's own padding_mode values; the others are built by SwappedConv.
+TORCH_MODES = {"reflect", "replicate", "circular"}
 # Size budget for everything committed under tests/onnx (node tests included).
 BUDGET = 12 * 1000 * 1000
 # PyTorch's zeros output must match ONNX Runtime's within REL_TOL · max|ONNX Runtime output|.
@@ -229,15 +235,50 @@ def build(name, kwargs, factor, num_classes):
     return initialise(model, zlib.crc32(name.encode()))
 
 
+def symmetric_pad(x, top, bottom, left, right):
+    """NumPy's `symmetric` (mirror with the edge) on H and W: padded index j < 0 reads −j − 1,
+    j ≥ n reads 2n − 1 − j (definitions.md §2); needs each amount ≤ n."""
+    h, w = x.shape[-2], x.shape[-1]
+    assert max(top, bottom) <= h and max(left, right) <= w
+    x = torch.cat([x[..., :top, :].flip(-2), x, x[..., h - bottom:, :].flip(-2)], dim=-2)
+    return torch.cat([x[..., :left].flip(-1), x, x[..., w - right:].flip(-1)], dim=-1)
+
+
+class SwappedConv(nn.Module):
+    """A Conv2d with its padding read as `symmetric` or `partial` (PyTorch has neither)."""
+
+    def __init__(self, conv, mode):
+        super().__init__()
+        assert conv.padding_mode == "zeros" and isinstance(conv.padding, tuple), conv
+        self.conv, self.mode = conv, mode
+
+    def forward(self, x):
+        c = self.conv
+        (ph, pw), (kh, kw) = c.padding, c.kernel_size
+        if self.mode == "symmetric":
+            padded = symmetric_pad(x, ph, ph, pw, pw)
+            return F.conv2d(padded, c.weight, c.bias, c.stride, 0, c.dilation, c.groups)
+        assert self.mode == "partial"
+        window_sum = F.conv2d(x, c.weight, None, c.stride, c.padding, c.dilation, c.groups)
+        ones = torch.ones(1, 1, *x.shape[-2:], dtype=x.dtype)
+        valid_taps = F.conv2d(ones, torch.ones(1, 1, kh, kw), None, c.stride, c.padding, c.dilation)
+        out = window_sum * (kh * kw / valid_taps)
+        return out if c.bias is None else out + c.bias.view(1, -1, 1, 1)
+
+
 def padding_swapped(model, mode):
-    """A copy of `model` with every Conv2d whose padding is > 0 set to `mode`."""
+    """A copy of `model` with every Conv2d whose padding is > 0 read under `mode`."""
     swapped = copy.deepcopy(model)
     count = 0
-    for module in swapped.modules():
-        if isinstance(module, nn.Conv2d) and any(p > 0 for p in module.padding):
-            assert isinstance(module.padding, tuple), module
-            module.padding_mode = mode
-            count += 1
+    for parent in list(swapped.modules()):
+        for child_name, child in list(parent.named_children()):
+            if isinstance(child, nn.Conv2d) and any(p > 0 for p in child.padding):
+                assert isinstance(child.padding, tuple), child
+                if mode in TORCH_MODES:
+                    child.padding_mode = mode
+                else:
+                    setattr(parent, child_name, SwappedConv(child, mode))
+                count += 1
     return swapped.eval(), count
 
 
