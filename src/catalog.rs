@@ -68,6 +68,10 @@ pub struct Limits {
     pub memory_limit_mib: usize,
     pub max_sweep_sizes: usize,
     pub explainer: ExplainerLimits,
+    /// The largest ONNX file the Model page and the CLI open.
+    pub model_bytes: usize,
+    /// Random inputs the mean feature maps may average.
+    pub max_feature_samples: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,6 +90,8 @@ pub struct Defaults {
     /// τ of boundary marginalization (definitions.md §4).
     pub threshold: f64,
     pub search: [usize; 2],
+    /// Random inputs averaged by the mean feature maps (issue 8: 32).
+    pub feature_samples: usize,
 }
 
 pub fn catalog() -> Catalog {
@@ -133,12 +139,15 @@ pub fn catalog() -> Catalog {
                 dilation: explainer::MAX_DILATION,
                 layers: explainer::MAX_LAYERS,
             },
+            model_bytes: crate::onnx::MAX_MODEL_BYTES,
+            max_feature_samples: crate::infer::inspect::MAX_FEATURE_SAMPLES,
         },
         defaults: Defaults {
             network: "vgg19",
             size: 224,
             threshold: crate::analysis::marginalization::DEFAULT_THRESHOLD,
             search: DEFAULT_SEARCH,
+            feature_samples: 32,
         },
         centre_rule: "the middle pixel, or the mean of the middle two rows (columns) when the \
                       height (width) is even",

@@ -569,6 +569,25 @@ pub fn colorbar(colormap: Colormap, length: usize) -> Vec<u8> {
         .collect()
 }
 
+/// RGBA per value on `colormap`, linear from `low` (the bottom of the colour bar) to `high`
+/// (its top), clamped outside: for small maps coloured on a range the caller chooses (one
+/// scale over several layers' feature maps; a signed mean filter on `[−m, m]`). A value that
+/// is not finite, or an empty range, takes the middle colour.
+pub fn colour_in_range(values: &[f64], low: f64, high: f64, colormap: Colormap) -> Vec<u8> {
+    let span = high - low;
+    values
+        .iter()
+        .flat_map(|&v| {
+            let t = if v.is_finite() && span > 0.0 && span.is_finite() {
+                ((v - low) / span).clamp(0.0, 1.0)
+            } else {
+                0.5
+            };
+            colormap.rgba(t)
+        })
+        .collect()
+}
+
 /// One map of a comparison: its stored values, size and scale (raw = value · 2^log2_scale).
 #[derive(Clone, Copy, Debug)]
 pub struct ScaledMap<'a> {
@@ -770,6 +789,21 @@ mod tests {
         assert_eq!((r.size, r.offsets), ([3, 3], [[1, 1], [0, 0]]));
         // A's pixel (1, 1) is 7, raw 14; B's raw 2.
         assert_eq!(r.values[0], 7.0);
+    }
+
+    #[test]
+    fn colours_in_a_chosen_range_clamp() {
+        let rgba = colour_in_range(
+            &[-1.0, 0.0, 1.0, 5.0, f64::NAN],
+            -1.0,
+            1.0,
+            Colormap::RedBlue,
+        );
+        let colour = |i: usize| &rgba[i * 4..i * 4 + 4];
+        assert_eq!(colour(0), Colormap::RedBlue.rgba(0.0));
+        assert_eq!(colour(1), Colormap::RedBlue.rgba(0.5));
+        assert_eq!(colour(3), Colormap::RedBlue.rgba(1.0));
+        assert_eq!(colour(4), Colormap::RedBlue.rgba(0.5));
     }
 
     #[test]

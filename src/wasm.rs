@@ -14,6 +14,8 @@ use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::request::{self, MapQuery};
 use crate::analysis::{self, centre_profiles, CentreProfiles, Summary};
 use crate::error::{Location, Subject};
+use crate::infer::inspect::{self, Forward, MeanFeatureMaps, Normalization};
+use crate::infer::Model;
 use crate::net::transform::Framework;
 use crate::net::{self, spec, zoo};
 use crate::padding::PaddingMode;
@@ -509,6 +511,19 @@ pub fn colour_values(values: &[f64], display: JsValue) -> Result<Vec<u8>, JsValu
     Ok(values.iter().flat_map(|&v| scale.colour(v)).collect())
 }
 
+/// RGBA per value on `colormap`, linear from `low` to `high` (see
+/// [`render::colour_in_range`]).
+#[wasm_bindgen(js_name = colourInRange)]
+pub fn colour_in_range(
+    values: &[f64],
+    low: f64,
+    high: f64,
+    colormap: &str,
+) -> Result<Vec<u8>, JsValue> {
+    let colormap: Colormap = from_js(JsValue::from_str(colormap), "colormap")?;
+    Ok(render::colour_in_range(values, low, high, colormap))
+}
+
 /// The widest padding the explainer takes for a layer of this kernel and dilation.
 #[wasm_bindgen(js_name = explainMaxPadding)]
 pub fn explain_max_padding(kernel: usize, dilation: usize) -> usize {
@@ -554,5 +569,141 @@ pub fn explain_nearest_valid(config: JsValue) -> Result<JsValue, JsValue> {
             config,
             problem: problem.into(),
         }),
+    }
+}
+
+/// An ONNX model, parsed once and kept by the Model page's worker.
+#[wasm_bindgen(js_name = Model)]
+pub struct ModelJs {
+    model: Model,
+}
+
+/// `{height?, width?, mode?}`: where a model runs; absent fields are the model's own.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ModelRunJs {
+    #[serde(default)]
+    height: Option<usize>,
+    #[serde(default)]
+    width: Option<usize>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+impl ModelRunJs {
+    fn parse(value: JsValue) -> Result<(Option<[usize; 2]>, Option<PaddingMode>), JsValue> {
+        let run: ModelRunJs = if value.is_undefined() || value.is_null() {
+            ModelRunJs::default()
+        } else {
+            from_js(value, "model run")?
+        };
+        let size = match (run.height, run.width) {
+            (Some(h), Some(w)) => Some([h, w]),
+            (None, None) => None,
+            _ => return Err(request_error("give both height and width, or neither")),
+        };
+        Ok((size, parse_mode(run.mode)?))
+    }
+}
+
+#[wasm_bindgen(js_class = Model)]
+impl ModelJs {
+    /// Reads an ONNX file; throws a core error saying what is wrong with it.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: Vec<u8>) -> Result<ModelJs, JsValue> {
+        let model = Model::from_onnx(bytes).map_err(js_error)?;
+        Ok(ModelJs { model })
+    }
+
+    /// `[height, width]`, each null where the model leaves it dynamic.
+    #[wasm_bindgen(js_name = declaredSize)]
+    pub fn declared_size(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.model.declared_size())
+    }
+
+    /// The summary (src/infer/inspect.rs `Summary`) at `{height?, width?, mode?}`.
+    pub fn summary(&self, run: JsValue) -> Result<JsValue, JsValue> {
+        let (size, mode) = ModelRunJs::parse(run)?;
+        let plan = self.model.plan(size, mode, &[]).map_err(js_error)?;
+        to_js(&inspect::summary(&self.model, &plan))
+    }
+
+    /// Every k×k conv layer's mean filter and asymmetry (definitions.md §6).
+    #[wasm_bindgen(js_name = meanFilters)]
+    pub fn mean_filters(&self) -> Result<JsValue, JsValue> {
+        to_js(&inspect::mean_filters(self.model.graph()))
+    }
+
+    /// Mean feature maps at `{height?, width?, mode?}` over inputs drawn from `seed`; the
+    /// caller adds samples one at a time.
+    #[wasm_bindgen(js_name = meanFeatureMaps)]
+    pub fn mean_feature_maps(&self, run: JsValue, seed: u32) -> Result<MeanFeatureMapsJs, JsValue> {
+        let (size, mode) = ModelRunJs::parse(run)?;
+        let inner =
+            MeanFeatureMaps::new(&self.model, size, mode, u64::from(seed)).map_err(js_error)?;
+        Ok(MeanFeatureMapsJs { inner })
+    }
+
+    /// The model planned for forward passes on images at `{height?, width?, mode?}`.
+    pub fn forward(&self, run: JsValue) -> Result<ForwardJs, JsValue> {
+        let (size, mode) = ModelRunJs::parse(run)?;
+        let inner = Forward::new(&self.model, size, mode).map_err(js_error)?;
+        Ok(ForwardJs { inner })
+    }
+}
+
+#[wasm_bindgen(js_name = MeanFeatureMaps)]
+pub struct MeanFeatureMapsJs {
+    inner: MeanFeatureMaps,
+}
+
+#[wasm_bindgen(js_class = MeanFeatureMaps)]
+impl MeanFeatureMapsJs {
+    /// Runs one more random input.
+    #[wasm_bindgen(js_name = addSample)]
+    pub fn add_sample(&mut self) -> Result<(), JsValue> {
+        self.inner.add_sample().map_err(js_error)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn samples(&self) -> usize {
+        self.inner.samples()
+    }
+
+    /// `[{layer, size: [h, w], values}]`: the means so far.
+    pub fn maps(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.maps().map_err(js_error)?)
+    }
+}
+
+#[wasm_bindgen(js_name = Forward)]
+pub struct ForwardJs {
+    inner: Forward,
+}
+
+#[wasm_bindgen(js_class = Forward)]
+impl ForwardJs {
+    /// `[height, width]` the image is resized to.
+    pub fn size(&self) -> Vec<usize> {
+        self.inner.size().to_vec()
+    }
+
+    /// Runs an RGBA image of `width × height`, normalised as `normalization` says (`none`
+    /// or `imagenet`): `{output, shape, top: [{index, probability, logit}]}`.
+    #[wasm_bindgen(js_name = runImage)]
+    pub fn run_image(
+        &mut self,
+        rgba: &[u8],
+        width: usize,
+        height: usize,
+        normalization: JsValue,
+        top: usize,
+    ) -> Result<JsValue, JsValue> {
+        let normalization: Normalization = from_js(normalization, "normalization")?;
+        let result = self
+            .inner
+            .run_image(rgba, width, height, normalization, top)
+            .map_err(js_error)?;
+        to_js(&result)
     }
 }

@@ -148,6 +148,19 @@ pub struct Resize {
     pub aspect: AspectPolicy,
 }
 
+impl Resize {
+    /// Bilinear with half-pixel centres: how padlens resizes an image to a model's size.
+    pub fn bilinear() -> Self {
+        Resize {
+            mode: ResizeMode::Linear,
+            transform: CoordinateTransform::HalfPixel,
+            rounding: NearestRounding::RoundPreferFloor,
+            axes: None,
+            aspect: AspectPolicy::Stretch,
+        }
+    }
+}
+
 /// Operators, with their inputs in one fixed order each (the comments list them).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {

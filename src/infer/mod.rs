@@ -9,6 +9,7 @@
 
 pub mod fold;
 pub mod graph;
+pub mod inspect;
 pub mod model;
 pub mod ops;
 pub mod plan;

@@ -86,12 +86,33 @@ impl Model {
 
     /// Plans one image (batch 1) of `size` (`None`: the declared size), with every
     /// convolution's padding swapped to `padding` (`None`: the model's own), keeping `keep`
-    /// readable after a run.
+    /// readable after a run besides the model's outputs.
     pub fn plan(
         &self,
         size: Option<[usize; 2]>,
         padding: Option<PaddingMode>,
         keep: &[String],
+    ) -> Result<Plan> {
+        self.plan_with(size, padding, keep, false)
+    }
+
+    /// As [`Model::plan`], computing only the `keep` values and what they need, not the
+    /// model's outputs ([`PlanOptions::only_kept`]).
+    pub fn plan_only(
+        &self,
+        size: Option<[usize; 2]>,
+        padding: Option<PaddingMode>,
+        keep: &[String],
+    ) -> Result<Plan> {
+        self.plan_with(size, padding, keep, true)
+    }
+
+    fn plan_with(
+        &self,
+        size: Option<[usize; 2]>,
+        padding: Option<PaddingMode>,
+        keep: &[String],
+        only_kept: bool,
     ) -> Result<Plan> {
         let [height, width] = match (size, self.declared) {
             (Some(size), _) => size,
@@ -109,6 +130,7 @@ impl Model {
             input_shapes: Some(vec![vec![1, self.channels, height, width]]),
             padding,
             keep: keep.to_vec(),
+            only_kept,
         };
         Plan::new(&self.graph, &options)
     }

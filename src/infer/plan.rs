@@ -35,6 +35,10 @@ pub struct PlanOptions {
     pub padding: Option<PaddingMode>,
     /// Values to keep readable after a run (besides the graph's outputs), by name.
     pub keep: Vec<String>,
+    /// Plan only what the kept values need, not the graph's outputs. Mean feature maps need
+    /// no classifier, and a classifier sized for the model's own input (VGG's expects 7×7
+    /// maps) would refuse any other size.
+    pub only_kept: bool,
 }
 
 /// Where a value lives once planned.
@@ -119,14 +123,13 @@ fn shape_error(node: &Node, message: impl Into<String>) -> Error {
 impl Plan {
     /// Plans `graph` with `options`.
     pub fn new(graph: &Graph, options: &PlanOptions) -> Result<Plan> {
-        let mut readers = vec![0usize; graph.values.len()];
-        for node in &graph.nodes {
-            for &input in node.inputs.iter().flatten() {
-                readers[input] += 1;
-            }
-        }
         let mut kept = vec![false; graph.values.len()];
-        for &output in &graph.outputs {
+        let outputs = if options.only_kept {
+            Vec::new()
+        } else {
+            graph.outputs.clone()
+        };
+        for &output in &outputs {
             kept[output] = true;
         }
         for name in &options.keep {
@@ -136,6 +139,18 @@ impl Plan {
                 }))
             })?;
             kept[id] = true;
+        }
+        let needed = needed_nodes(graph, &kept);
+        let mut readers = vec![0usize; graph.values.len()];
+        for node in graph
+            .nodes
+            .iter()
+            .zip(&needed)
+            .filter_map(|(n, &k)| k.then_some(n))
+        {
+            for &input in node.inputs.iter().flatten() {
+                readers[input] += 1;
+            }
         }
         for (id, is_kept) in kept.iter().enumerate() {
             if *is_kept {
@@ -166,7 +181,12 @@ impl Plan {
             lowering.define(input.value, storage, shape.clone());
             inputs.push((input.value, shape));
         }
-        for node in &graph.nodes {
+        for node in graph
+            .nodes
+            .iter()
+            .zip(&needed)
+            .filter_map(|(n, &k)| k.then_some(n))
+        {
             lowering
                 .node(node)
                 .map_err(|error| lowering.explain(error))?;
@@ -184,7 +204,7 @@ impl Plan {
             step.kernel.finish();
         }
         let (buffer_of, buffers) = assign_buffers(&steps, &storage_len, &pinned);
-        for &output in &graph.outputs {
+        for &output in &outputs {
             if matches!(values[output], Value::Absent) {
                 return Err(Error::Model(ModelError::new(
                     ModelErrorKind::MissingValue {
@@ -201,7 +221,7 @@ impl Plan {
             buffer_of,
             buffers,
             inputs,
-            outputs: graph.outputs.clone(),
+            outputs,
             kept: (0..kept.len()).filter(|&v| kept[v]).collect(),
             scratch: Scratch::default(),
         })
@@ -1592,6 +1612,22 @@ impl Lowering<'_> {
         let buffers = [vec![0.0; largest], vec![0.0; largest]];
         self.push(node, Kernel::Resize { stages, buffers }, vec![operand], out)
     }
+}
+
+/// Which nodes the `wanted` values depend on (walking back from them; nodes are in
+/// execution order, so one backward pass suffices).
+fn needed_nodes(graph: &Graph, wanted: &[bool]) -> Vec<bool> {
+    let mut wanted = wanted.to_vec();
+    let mut needed = vec![false; graph.nodes.len()];
+    for (index, node) in graph.nodes.iter().enumerate().rev() {
+        if node.outputs.iter().any(|&o| wanted[o]) {
+            needed[index] = true;
+            for &input in node.inputs.iter().flatten() {
+                wanted[input] = true;
+            }
+        }
+    }
+    needed
 }
 
 /// Gives every storage a buffer: a storage's buffer is free again after the last step that

@@ -21,7 +21,7 @@ export function loadEngine() {
 /**
  * @typedef {object} Problem an error as data, from the core: its message and where it is
  * @property {string} message
- * @property {'network'|'size'|'padding'|'depth'|'layer'|'request'} subject the input at fault
+ * @property {'network'|'size'|'padding'|'depth'|'layer'|'request'|'model'} subject the input at fault
  * @property {string|null} layer the layer's name or path
  * @property {number|null} position the index of the top-level layer holding it
  * @property {string|null} field e.g. 'kernel', 'padding', 'height'
@@ -65,6 +65,15 @@ const api = {
     return source.spec !== undefined ? wasm.Network.fromSpec(source.spec) : wasm.Network.fromZoo(source.arch);
   },
 
+  /**
+   * Parses an ONNX file once into a Model (a WASM object: free() it when done); throws a
+   * core error (subject 'model') saying what is wrong with the file.
+   * @param {Uint8Array} bytes @returns {wasm.Model}
+   */
+  model(bytes) {
+    return new wasm.Model(bytes);
+  },
+
   /** The ratio A ÷ B of two maps' raw counts, centres aligned, as a new MapView. */
   ratio(a, b) {
     return wasm.MapView.ratio(a, b);
@@ -82,6 +91,16 @@ const api = {
    */
   colourValues(values, display) {
     return wasm.colourValues(Float64Array.from(values), display);
+  },
+
+  /**
+   * One RGBA colour per value, linear from `low` (the colour bar's bottom) to `high`.
+   * @param {ArrayLike<number>} values @param {number} low @param {number} high
+   * @param {string} colormap a catalog colour map name, or 'red_blue' (diverging)
+   * @returns {Uint8Array}
+   */
+  colourInRange(values, low, high, colormap) {
+    return wasm.colourInRange(Float64Array.from(values), low, high, colormap);
   },
 
   /** The widest padding the explainer takes for a layer of this kernel and dilation. */

@@ -36,6 +36,12 @@ export class Lru {
     return value;
   }
 
+  /** Drops every entry (disposing of each). */
+  clear() {
+    for (const value of this.#entries.values()) this.#dispose(value);
+    this.#entries.clear();
+  }
+
   /** Whether `value` is one of the cached values. */
   holds(value) {
     for (const v of this.#entries.values()) if (v === value) return true;
