@@ -122,7 +122,7 @@ run_tests() {
     # webdriver.json (next to Cargo.toml) holds Chromium's headless flags.
     CHROMEDRIVER="$(command -v chromedriver)" \
         CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-        cargo test --target "$WASM_TARGET" --no-default-features --test wasm --test wasm_kernels
+        cargo test --target "$WASM_TARGET" --no-default-features --test wasm --test wasm_kernels --test wasm_models
     build_wasm
     say "page tests (playwright-core, Debian's Chromium)"
     node --test --test-concurrency=1 tests/e2e/
