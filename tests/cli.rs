@@ -283,3 +283,133 @@ fn sweep_writes_csv_and_json() {
         assert!(!out.status.success(), "{bad:?}");
     }
 }
+
+/// A committed test model's folder (tools/onnx_models.py).
+fn model_dir(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/onnx/models")
+        .join(name)
+}
+
+fn read_pb(path: &std::path::Path) -> padlens::infer::tensor::Tensor {
+    padlens::onnx::load_tensor(std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn infer_writes_the_output_onnx_runtime_gives_and_any_named_value() {
+    use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+    let dir = model_dir("resnet18");
+    let input = read_pb(&dir.join("input_0.pb"));
+    let array = ndarray::ArrayD::from_shape_vec(input.shape.clone(), input.to_f32()).unwrap();
+    let input_path = temp_path("resnet18_input.npy");
+    array
+        .write_npy(std::fs::File::create(&input_path).unwrap())
+        .unwrap();
+    let model = dir.join("model.onnx");
+    let (model, input_path) = (model.to_str().unwrap(), input_path.to_str().unwrap());
+    for (padding, reference) in [
+        (None, "output_0.pb"),
+        (Some("partial"), "output_partial.pb"),
+    ] {
+        let out = temp_path("resnet18_output.npy");
+        let mut args = vec!["infer", "--model", model, "--input", input_path];
+        args.extend(padding.map(|p| ["--padding", p]).into_iter().flatten());
+        args.extend(["--out", out.to_str().unwrap()]);
+        assert_success(&padlens(&args));
+        let output = ndarray::ArrayD::<f32>::read_npy(std::fs::File::open(&out).unwrap()).unwrap();
+        let expected = read_pb(&dir.join(reference));
+        assert_eq!(output.shape(), expected.shape.as_slice());
+        let scale = expected.to_f32().iter().fold(0f32, |m, v| m.max(v.abs()));
+        let error = output
+            .iter()
+            .zip(expected.to_f32())
+            .fold(0f32, |m, (a, e)| m.max((a - e).abs()));
+        assert!(error <= 1e-4 * scale, "{padding:?}: {error} of {scale}");
+    }
+    let out = temp_path("resnet18_relu.npy");
+    let named = "/layer1/layer1.0/relu/Relu_output_0";
+    assert_success(&padlens(&[
+        "infer",
+        "--model",
+        model,
+        "--input",
+        input_path,
+        "--output",
+        named,
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let value = ndarray::ArrayD::<f32>::read_npy(std::fs::File::open(&out).unwrap()).unwrap();
+    assert_eq!(value.shape(), [1, 4, 56, 56]);
+    let failed = padlens(&[
+        "infer",
+        "--model",
+        model,
+        "--input",
+        input_path,
+        "--output",
+        "nope",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!failed.status.success());
+    let message = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        message.contains("no node or output named `nope`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn features_and_filters_write_what_the_core_computes() {
+    use ndarray_npy::ReadNpyExt;
+    let dir = model_dir("vgg11");
+    let model_path = dir.join("model.onnx");
+    let model = model_path.to_str().unwrap();
+    let out = temp_path("vgg11_features");
+    // 64×64: VGG's classifier expects 224, but the feature maps need none of it.
+    assert_success(&padlens(&[
+        "features",
+        "--model",
+        model,
+        "--size",
+        "64",
+        "--samples",
+        "3",
+        "--seed",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let first = out.join("00_features_features.0_Conv.npy");
+    let map = ndarray::Array2::<f32>::read_npy(std::fs::File::open(&first).unwrap()).unwrap();
+    let graph_model =
+        padlens::infer::Model::from_onnx(std::fs::read(&model_path).unwrap()).unwrap();
+    let mut expected =
+        padlens::infer::inspect::MeanFeatureMaps::new(&graph_model, Some([64, 64]), None, 5)
+            .unwrap();
+    for _ in 0..3 {
+        expected.add_sample().unwrap();
+    }
+    let expected = &expected.maps().unwrap()[0];
+    assert_eq!(map.shape(), [64, 64]);
+    assert_eq!(map.iter().copied().collect::<Vec<_>>(), expected.values);
+
+    let json = padlens(&["filters", "--model", model]);
+    assert_success(&json);
+    let filters: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(filters.as_array().unwrap().len(), 8);
+    assert_eq!(filters[0]["layer"], "/features/features.0/Conv");
+    assert_eq!(filters[0]["kernel"], serde_json::json!([3, 3]));
+    let png = temp_path("vgg11_filters.png");
+    assert_success(&padlens(&[
+        "filters",
+        "--model",
+        model,
+        "--format",
+        "png",
+        "--out",
+        png.to_str().unwrap(),
+    ]));
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+}

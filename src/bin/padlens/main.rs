@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod label_font;
+mod model_commands;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +41,12 @@ enum Command {
     Uneven(UnevenArgs),
     /// Boundary marginalization over a range of square input sizes.
     Sweep(SweepArgs),
+    /// Run an ONNX model on an input (.npy, f32 NCHW) and write one of its values (.npy).
+    Infer(model_commands::InferArgs),
+    /// Mean feature maps of an ONNX model's conv layers over random inputs.
+    Features(model_commands::FeaturesArgs),
+    /// Mean filters of an ONNX model's k×k conv layers, with their asymmetry.
+    Filters(model_commands::FiltersArgs),
 }
 
 #[derive(Parser)]
@@ -155,7 +162,7 @@ enum ReferenceArg {
     Centre,
 }
 
-fn parse_size(text: &str) -> Result<[usize; 2], String> {
+pub(crate) fn parse_size(text: &str) -> Result<[usize; 2], String> {
     let parse = |part: &str| part.trim().parse::<usize>().ok().filter(|&n| n > 0);
     let size = match text.split_once(['x', 'X', '×']) {
         Some((h, w)) => parse(h).zip(parse(w)).map(|(h, w)| [h, w]),
@@ -174,7 +181,7 @@ fn parse_range(text: &str) -> Result<[usize; 2], String> {
     }
 }
 
-fn parse_mode(text: &str) -> Result<PaddingMode, String> {
+pub(crate) fn parse_mode(text: &str) -> Result<PaddingMode, String> {
     text.parse().map_err(|e: Error| e.to_string())
 }
 
@@ -200,6 +207,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Utilization(args) => utilization(args),
         Command::Uneven(args) => uneven(args),
         Command::Sweep(args) => sweep(args),
+        Command::Infer(args) => model_commands::infer(args),
+        Command::Features(args) => model_commands::features(args),
+        Command::Filters(args) => model_commands::filters(args),
     }
 }
 
@@ -280,7 +290,7 @@ fn utilization(args: UtilizationArgs) -> Result<(), String> {
     )
 }
 
-fn write_output(out: Option<&Path>, bytes: &[u8], text: bool) -> Result<(), String> {
+pub(crate) fn write_output(out: Option<&Path>, bytes: &[u8], text: bool) -> Result<(), String> {
     match out {
         Some(path) => {
             std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -299,8 +309,7 @@ fn write_output(out: Option<&Path>, bytes: &[u8], text: bool) -> Result<(), Stri
     }
 }
 
-/// The map at one pixel per input pixel (at least 256 px tall, scaled by whole numbers), and a
-/// colour bar with its top, middle and bottom values written beside it.
+/// The utilization map as a PNG with its colour bar, relative to the maximum or the centre.
 fn png_with_colorbar(
     map: &analysis::UtilizationMap,
     options: RenderOptions,
@@ -308,10 +317,38 @@ fn png_with_colorbar(
     let [h, w] = map.size();
     let values: Vec<f64> = map.values.iter().copied().collect();
     let rendered = render::render(&values, h, w, options).map_err(|e| e.to_string())?;
+    let labels = colorbar_labels(&rendered, options.scale);
+    let description = format!(
+        "padlens utilization map {h}x{w}; colour bar from {} to {} relative to the {}",
+        rendered.low,
+        rendered.high,
+        if options.reference == Reference::Centre {
+            "centre"
+        } else {
+            "maximum"
+        }
+    );
+    map_png(
+        &rendered.rgba,
+        [h, w],
+        options.colormap,
+        &labels,
+        &description,
+    )
+}
+
+/// A coloured map at one pixel per value (at least 256 px tall, scaled by whole numbers), and
+/// a colour bar of `colormap` with `labels` (top, middle, bottom) written beside it.
+pub(crate) fn map_png(
+    rgba: &[u8],
+    [h, w]: [usize; 2],
+    colormap: Colormap,
+    labels: &[String; 3],
+    description: &str,
+) -> Result<Vec<u8>, String> {
     let zoom = (256 / h.max(w)).clamp(1, 16);
     let (map_h, map_w) = (h * zoom, w * zoom);
     let bar_h = map_h.max(128);
-    let labels = colorbar_labels(&rendered, options.scale);
     let label_w = labels
         .iter()
         .map(|l| label_font::width(l))
@@ -328,10 +365,10 @@ fn png_with_colorbar(
     for y in 0..map_h {
         for x in 0..map_w {
             let i = ((y / zoom) * w + x / zoom) * 4;
-            put(x, y + 4, &rendered.rgba[i..i + 4]);
+            put(x, y + 4, &rgba[i..i + 4]);
         }
     }
-    let bar = render::colorbar(options.colormap, bar_h);
+    let bar = render::colorbar(colormap, bar_h);
     let bar_x = map_w + gap;
     for y in 0..bar_h {
         for x in 0..bar_w {
@@ -347,30 +384,25 @@ fn png_with_colorbar(
     for (label, y) in labels.iter().zip(rows) {
         label_font::draw(label, text_x, y, &mut put);
     }
+    encode_png(&canvas, [height, width], description)
+}
+
+/// RGBA pixels (`[height, width]`) as PNG bytes, with a Description text chunk.
+pub(crate) fn encode_png(
+    rgba: &[u8],
+    [height, width]: [usize; 2],
+    description: &str,
+) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
         encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
         encoder
-            .add_text_chunk(
-                "Description".into(),
-                format!(
-                    "padlens utilization map {h}x{w}; colour bar from {} to {} relative to the {}",
-                    rendered.low,
-                    rendered.high,
-                    if options.reference == Reference::Centre {
-                        "centre"
-                    } else {
-                        "maximum"
-                    }
-                ),
-            )
+            .add_text_chunk("Description".into(), description.to_owned())
             .map_err(|e| e.to_string())?;
         let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-        writer
-            .write_image_data(&canvas)
-            .map_err(|e| e.to_string())?;
+        writer.write_image_data(rgba).map_err(|e| e.to_string())?;
     }
     Ok(bytes)
 }
@@ -384,7 +416,7 @@ fn colorbar_labels(rendered: &render::Rendered, scale: Scale) -> [String; 3] {
     [rendered.high, middle, rendered.low].map(format_relative)
 }
 
-fn format_relative(value: f64) -> String {
+pub(crate) fn format_relative(value: f64) -> String {
     if value != 0.0 && !(1e-3..1e4).contains(&value.abs()) {
         format!("{value:.2e}")
     } else {
