@@ -209,6 +209,9 @@ pub enum ModelErrorKind {
     },
     #[error("with {mode} padding at every convolution, the shapes no longer fit here: {message}")]
     SwapBreaksShapes { mode: &'static str, message: String },
+    /// What the projection onto a layer graph (definitions.md §8) cannot represent.
+    #[error("padlens cannot project it onto a layer graph: {reason}")]
+    NotProjectable { reason: String },
 }
 
 #[derive(Debug, thiserror::Error)]

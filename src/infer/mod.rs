@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod model;
 pub mod ops;
 pub mod plan;
+pub mod projection;
 pub mod step;
 pub mod tensor;
 
