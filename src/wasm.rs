@@ -15,7 +15,7 @@ use crate::analysis::request::{self, MapQuery};
 use crate::analysis::{self, centre_profiles, CentreProfiles, Summary};
 use crate::error::{Location, Subject};
 use crate::infer::inspect::{self, Forward, MeanFeatureMaps, Normalization};
-use crate::infer::Model;
+use crate::infer::{projection, Model};
 use crate::net::transform::Framework;
 use crate::net::{self, spec, zoo};
 use crate::padding::PaddingMode;
@@ -182,6 +182,13 @@ impl NetworkJs {
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
         self.network.name.clone()
+    }
+
+    /// The network as a spec's JSON text (README, "Network spec"), for a link that opens it
+    /// in the explorer; throws for what a spec cannot say.
+    #[wasm_bindgen(js_name = toSpec)]
+    pub fn to_spec(&self) -> Result<String, JsValue> {
+        spec::write_network(&self.network).map_err(|message| request_error(&message))
     }
 
     /// Names of the top-level layers (depth choices).
@@ -642,6 +649,14 @@ impl ModelJs {
         let inner =
             MeanFeatureMaps::new(&self.model, size, mode, u64::from(seed)).map_err(js_error)?;
         Ok(MeanFeatureMapsJs { inner })
+    }
+
+    /// The projection of the model's spatial part onto a layer graph (definitions.md §8), as
+    /// a `Network` the explorer's analyses take; throws, naming the node, where it cannot be
+    /// projected.
+    pub fn projection(&self, name: &str) -> Result<NetworkJs, JsValue> {
+        let network = projection::project(&self.model, name).map_err(js_error)?;
+        Ok(NetworkJs { network })
     }
 
     /// The model planned for forward passes on images at `{height?, width?, mode?}`.

@@ -837,9 +837,140 @@ fn parse_concat(fields: &[(String, Json)], path: &str, name: String) -> Result<L
     })
 }
 
+/// A network written as a spec that [`parse_network`] reads back into the same layers (branch
+/// names aside), so that a network made elsewhere — an imported model's projection — opens in
+/// the explorer as a custom spec. Fails for an addition of other than two branches, which the
+/// spec's `residual` (main + shortcut) cannot say.
+pub fn write_network(network: &Network) -> std::result::Result<String, String> {
+    let layers = write_layers(&network.layers)?;
+    let spec = serde_json::json!({ "name": network.name, "layers": layers });
+    Ok(spec.to_string())
+}
+
+fn write_layers(layers: &[Layer]) -> std::result::Result<Vec<serde_json::Value>, String> {
+    layers.iter().map(write_layer).collect()
+}
+
+/// A per-axis value: one number when both axes agree, else `[height, width]`.
+fn per_axis_json(values: [usize; 2]) -> serde_json::Value {
+    if values[0] == values[1] {
+        values[0].into()
+    } else {
+        values.to_vec().into()
+    }
+}
+
+fn padding_json(padding: PaddingSpec) -> serde_json::Value {
+    match padding {
+        PaddingSpec::Explicit { before, after } => serde_json::json!([before, after]),
+        named => PADDING_NAMES
+            .iter()
+            .find(|(_, spec)| *spec == named)
+            .map(|(name, _)| (*name).into())
+            .unwrap_or_default(),
+    }
+}
+
+fn write_layer(layer: &Layer) -> std::result::Result<serde_json::Value, String> {
+    use serde_json::json;
+    Ok(match layer {
+        Layer::Window(w) => {
+            let axis = |pick: fn(&AxisWindow) -> usize| per_axis_json(w.window.map(|a| pick(&a)));
+            let mut fields = json!({
+                "type": Kind::Window(w.kind).name(),
+                "name": w.name,
+                "kernel": axis(|a| a.kernel),
+                "stride": axis(|a| a.stride),
+                "dilation": axis(|a| a.dilation),
+                "padding": w.padding.map(padding_json).to_vec(),
+            });
+            match w.kind {
+                WindowKind::Conv => fields["padding_mode"] = w.mode.name().into(),
+                WindowKind::MaxPool | WindowKind::AvgPool => {
+                    // PyTorch's ceil mode is one flag for both axes.
+                    fields["ceil_mode"] = (w.window[0].ceil_mode || w.window[1].ceil_mode).into()
+                }
+            }
+            fields
+        }
+        Layer::GlobalPool { name } => json!({ "type": "global_pool", "name": name }),
+        Layer::Block {
+            name,
+            combine: Combine::Concat,
+            branches,
+        } => {
+            let branches = branches
+                .iter()
+                .map(|b| write_layers(&b.layers))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            json!({ "type": "concat", "name": name, "branches": branches })
+        }
+        Layer::Block {
+            name,
+            combine: Combine::Add,
+            branches,
+        } => {
+            let [first, second] = branches.as_slice() else {
+                return Err(format!(
+                    "block `{name}` adds {} branches; a spec's residual adds two",
+                    branches.len()
+                ));
+            };
+            // The spec's main branch must hold layers; the shortcut may be the identity.
+            let (main, shortcut) = if first.layers.is_empty() {
+                (second, first)
+            } else {
+                (first, second)
+            };
+            json!({
+                "type": "residual",
+                "name": name,
+                "main": write_layers(&main.layers)?,
+                "shortcut": write_layers(&shortcut.layers)?,
+            })
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every zoo network written as a spec reads back to the same map (and layer names).
+    #[test]
+    fn written_specs_read_back_to_the_same_network() {
+        for entry in zoo::ZOO {
+            let network = zoo::build(entry.name).unwrap();
+            let text = write_network(&network).unwrap();
+            let read = parse_network(&text).unwrap();
+            assert_eq!(read.name, network.name);
+            assert_eq!(read.layer_names(), network.layer_names(), "{}", entry.name);
+            let size = [67, 71];
+            let map = |n: &Network| {
+                crate::analysis::utilization_of_plan(&n.plan(size, None, None).unwrap()).unwrap()
+            };
+            let (a, b) = (map(&network), map(&read));
+            assert_eq!(
+                (a.values, a.log2_scale),
+                (b.values, b.log2_scale),
+                "{}",
+                entry.name
+            );
+        }
+        let mut odd = parse_network(
+            r#"{"layers": [{"type": "conv", "kernel": [3, 5], "stride": [1, 2],
+                "padding": [[0, 1], "same_lower"], "padding_mode": "reflect"},
+                {"type": "max_pool", "kernel": 2, "ceil_mode": true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(parse_network(&write_network(&odd).unwrap()).unwrap(), odd);
+        odd.layers.push(Layer::Block {
+            name: "three".into(),
+            combine: Combine::Add,
+            branches: vec![],
+        });
+        assert!(write_network(&odd).unwrap_err().contains("adds 0 branches"));
+    }
 
     #[test]
     fn parses_every_form() {

@@ -38,6 +38,26 @@ test('a demo opens with its summary, a forward pass and its mean filters', async
   await context.close();
 });
 
+test("the model's layer graph: its utilization map, uneven report, and the explorer on it", async () => {
+  const { page, context, log } = await openDemo();
+  // ResNet-18 at 224 is uneven where it down-samples, as the zoo's resnet18 is.
+  await page.waitForFunction(() => /8 of 21 layers/.test(document.querySelector('#padding-body').textContent));
+  assert.deepEqual(await page.$eval('#utilization', (c) => [c.height, c.width]), [224, 224]);
+  assert.match(await page.textContent('#utilization-caption'), /^224×224: corners ÷ centre [\d.]+, left ÷ right [\d.]+, top ÷ bottom [\d.]+$/);
+  await page.locator('#utilization').scrollIntoViewIfNeeded();
+  const box = await page.locator('#utilization').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction(() => /^row 112, column 112: [\d.]+/.test(document.querySelector('#utilization-readout').textContent));
+  // The explorer opens the projection as a custom spec, at the same size.
+  const href = await page.getAttribute('#open-explorer', 'href');
+  await page.goto(`${env.origin}/${href}`);
+  await waitIdle(page, 60000);
+  const caption = await page.textContent('#map-a [data-role=caption]');
+  assert.match(caption, /ResNet-18 \(narrow, untrained\).*224\s*×\s*224/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a swapped padding is labelled as such, and changes the outputs', async () => {
   const { page, context } = await openDemo();
   const own = await page.textContent('#top-outputs tbody');
@@ -55,6 +75,7 @@ test('mean feature maps: own and swapped side by side, hover, cancel and compute
   assert.equal(await page.$$eval('#feature-grid figure', (f) => f.length), 20);
   assert.equal(await page.$$eval('#feature-grid figure:first-child canvas', (c) => c.length), 2);
   assert.match(await page.textContent('#features-status'), /Right: same weights, padding swapped at inference/);
+  await page.locator('#feature-grid canvas').first().scrollIntoViewIfNeeded();
   const box = await page.locator('#feature-grid canvas').first().boundingBox();
   await page.mouse.move(box.x + 0.3, box.y + 0.3);
   assert.match(await page.textContent('#feature-readout'), /^\/conv1\/Conv \(the model's own\): row 0, column 0 = −?[\d.]+/);

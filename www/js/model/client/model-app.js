@@ -7,6 +7,7 @@
 import { loadEngine } from '../../engine/engine.js';
 import { WorkerBridge } from '../../shared/bridge.js';
 import { formatNumber } from '../../shared/draw.js';
+import '../../analysis/client/uneven-report.js';
 
 const $ = (selector) => document.querySelector(selector);
 const MODELS_URL = new URL('../../../models/', import.meta.url);
@@ -24,7 +25,7 @@ let uploaded = null;
 
 const bridge = new WorkerBridge(WORKER_URL, {
   onRestart: () => {
-    if (modelBytes) bridge.request('open', { bytes: modelBytes.slice(0) }).catch(() => {});
+    if (modelBytes) bridge.request('open', { bytes: modelBytes.slice(0), name: modelLabel }).catch(() => {});
   },
 });
 
@@ -69,7 +70,7 @@ async function openModel(bytes, label) {
   setStatus(`Opening ${label}…`);
   showError($('#model-error'), null);
   try {
-    const opened = await bridge.request('open', { bytes: bytes.slice(0) });
+    const opened = await bridge.request('open', { bytes: bytes.slice(0), name: label });
     modelBytes = bytes;
     modelLabel = label;
     const [h, w] = opened.declared;
@@ -118,6 +119,7 @@ async function refresh() {
   try {
     drawSummary(await bridge.request('summary', { run }));
     await forwardPass();
+    await paddingAnalysis(run);
     setStatus(`${modelLabel} at ${run.height}×${run.width}, ${modeLabel($('#mode').value)} padding.`);
   } catch (error) {
     if (error.name === 'AbortError') return;
@@ -229,6 +231,63 @@ async function forwardPass() {
     tr.insertCell().textContent = String(p.index);
     tr.insertCell().textContent = `${formatNumber(100 * p.probability, 3)} %`;
     tr.insertCell().textContent = formatNumber(p.logit, 4);
+  }
+}
+
+// ---- utilization map and uneven report (on the projection) ----
+
+/** The size of the utilization map shown, for hover readings. */
+let utilizationSize = null;
+
+async function paddingAnalysis(run) {
+  const { problem, report, spec, map } = await bridge.request('padding', { run });
+  showError($('#padding-error'), problem && `padlens cannot draw this model's utilization map: ${problem.message}`);
+  $('#padding-body').hidden = Boolean(problem);
+  if (problem) return;
+  const link = $('#open-explorer');
+  link.hidden = !spec.ok;
+  if (spec.ok) {
+    const params = new URLSearchParams({ arch: 'custom', spec: spec.value, h: String(run.height), w: String(run.width) });
+    if (run.mode) params.set('mode', run.mode);
+    link.href = `index.html#${params}`;
+  }
+  const report$ = $('#uneven-report');
+  report$.hidden = !report.ok;
+  if (report.ok) report$.show(report.value);
+  const canvas = $('#utilization');
+  utilizationSize = map.ok ? map.value.size : null;
+  if (!map.ok) {
+    showError($('#padding-error'), map.problem.message);
+    canvas.hidden = true;
+    return;
+  }
+  canvas.hidden = false;
+  const { bitmap, size, colours, summary } = map.value;
+  canvas.width = size[1];
+  canvas.height = size[0];
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  bitmap.close();
+  colourKey($('#utilization-key'), 'viridis', formatNumber(colours.low, 3), `${formatNumber(colours.high, 3)} × the maximum`);
+  $('#utilization-caption').textContent =
+    `${size[0]}×${size[1]}: corners ÷ centre ${formatNumber(summary.corner_to_centre, 3)}, ` +
+    `left ÷ right ${formatNumber(summary.left_to_right, 4)}, top ÷ bottom ${formatNumber(summary.top_to_bottom, 4)}`;
+}
+
+let readingValue = false;
+
+async function readUtilization(event) {
+  if (!utilizationSize || readingValue) return;
+  const canvas = $('#utilization');
+  const rect = canvas.getBoundingClientRect();
+  const [h, w] = utilizationSize;
+  const column = Math.min(w - 1, Math.floor(((event.clientX - rect.left) / rect.width) * w));
+  const row = Math.min(h - 1, Math.floor(((event.clientY - rect.top) / rect.height) * h));
+  readingValue = true;
+  try {
+    const value = await bridge.request('mapValue', { row, column });
+    if (value !== null) $('#utilization-readout').textContent = `row ${row}, column ${column}: ${formatNumber(value, 6)} paths`;
+  } finally {
+    readingValue = false;
   }
 }
 
@@ -456,6 +515,12 @@ async function start() {
     forwardPass().catch((error) => showError($('#run-error'), error.message));
   });
   $('#features-form').addEventListener('submit', computeFeatures);
+  $('#utilization').addEventListener('pointermove', (event) => readUtilization(event).catch(() => {}));
+  $('#uneven-report').addEventListener('apply-size', ({ detail }) => {
+    if (detail.height) $('#height').value = detail.height;
+    if (detail.width) $('#width').value = detail.width;
+    refresh();
+  });
   $('#features-cancel').addEventListener('click', () => bridge.cancel());
   $('#shared-scale').addEventListener('change', drawFeatures);
   const first = new URLSearchParams(location.hash.slice(1)).get('demo') ?? demos[0]?.file;

@@ -3,13 +3,27 @@
 // the file again. Mean feature maps run sample by sample with progress; cancelling terminates
 // this worker (bridge.js), so the page sends the model again afterwards.
 
-import { loadEngine } from '../../engine/engine.js';
+import { loadEngine, problemOf } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
 
 /** @type {any} the WASM Model, or null before one is opened */
 let model = null;
+/** Its projection onto a layer graph: {ok, value: Network} or {ok: false, problem}. */
+let projected = null;
+/** The utilization map last drawn (a WASM MapView), kept for hover readings. */
+let view = null;
 const forwards = new Lru(4, (forward) => forward.free());
+
+/** `make()`'s value, or its error as data (a panic still goes to the bridge). */
+function attempt(make) {
+  try {
+    return { ok: true, value: make() };
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw error;
+    return { ok: false, problem: problemOf(error) };
+  }
+}
 
 const runKey = (run) => JSON.stringify([run.height ?? null, run.width ?? null, run.mode ?? null]);
 
@@ -19,13 +33,50 @@ function current() {
 }
 
 const handlers = {
-  /** Parses an ONNX file and replaces the open model. payload: {bytes: ArrayBuffer} */
-  open(engine, { bytes }) {
+  /**
+   * Parses an ONNX file and replaces the open model; projects it for the utilization map and
+   * the uneven report (a model that cannot be projected still runs). payload: {bytes:
+   * ArrayBuffer, name}
+   */
+  open(engine, { bytes, name }) {
     const next = engine.model(new Uint8Array(bytes));
     model?.free();
+    if (projected?.ok) projected.value.free();
+    view?.free();
+    view = null;
     forwards.clear();
     model = next;
+    projected = attempt(() => model.projection(name));
     return { result: { declared: model.declaredSize(), filters: model.meanFilters() } };
+  },
+
+  /**
+   * The projection's uneven-padding report and utilization map at a size and padding, and
+   * its spec for the explorer. The map comes drawn, one pixel per map pixel, as an
+   * ImageBitmap. payload: {run: {height, width, mode?}}
+   */
+  padding(_engine, { run }) {
+    current();
+    if (!projected.ok) return { result: { problem: projected.problem } };
+    const network = projected.value;
+    const query = { height: run.height, width: run.width, ...(run.mode ? { mode: run.mode } : {}) };
+    const report = attempt(() => network.diagnose(query, {}));
+    const spec = attempt(() => network.toSpec());
+    view?.free();
+    view = null;
+    const map = attempt(() => {
+      view = network.utilization(query);
+      const colours = view.colour({ colormap: 'viridis', reference: 'max', scale: 'linear' });
+      const canvas = new OffscreenCanvas(view.width, view.height);
+      view.draw(canvas.getContext('2d'), { width: view.width, height: view.height, zoom: 1, offset: [0, 0] });
+      return { size: [view.height, view.width], colours, summary: view.summary(), bitmap: canvas.transferToImageBitmap() };
+    });
+    return { result: { report, spec, map }, transfer: map.ok ? [map.value.bitmap] : [] };
+  },
+
+  /** The utilization map's value at a pixel, or null. payload: {row, column} */
+  mapValue(_engine, { row, column }) {
+    return { result: view?.value(row, column) ?? null };
   },
 
   /** The summary at a size and padding. payload: {run: {height?, width?, mode?}} */
