@@ -413,3 +413,58 @@ fn features_and_filters_write_what_the_core_computes() {
     ]));
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
 }
+
+#[test]
+fn analyses_run_on_an_onnx_models_layer_graph() {
+    let model = model_dir("resnet50").join("model.onnx");
+    let model = model.to_str().unwrap();
+    let from_model = padlens(&[
+        "utilization",
+        "--model",
+        model,
+        "--size",
+        "97x131",
+        "--format",
+        "npy",
+    ]);
+    assert_success(&from_model);
+    let from_zoo = padlens(&[
+        "utilization",
+        "--arch",
+        "resnet50",
+        "--size",
+        "97x131",
+        "--format",
+        "npy",
+    ]);
+    assert_success(&from_zoo);
+    // The width-reduced export has torchvision's resnet50 structure: the very same map.
+    assert_eq!(from_model.stdout, from_zoo.stdout);
+    let report = padlens(&[
+        "uneven", "--model", model, "--size", "224", "--format", "json",
+    ]);
+    assert_success(&report);
+    let sweep = padlens(&["sweep", "--model", model, "--sizes", "64:72:8"]);
+    assert_success(&sweep);
+    let both = padlens(&[
+        "utilization",
+        "--model",
+        model,
+        "--arch",
+        "resnet50",
+        "--size",
+        "64",
+    ]);
+    assert!(!both.status.success());
+    let broken = temp_path("broken.onnx");
+    std::fs::write(&broken, b"not a model").unwrap();
+    let failed = padlens(&[
+        "uneven",
+        "--model",
+        broken.to_str().unwrap(),
+        "--size",
+        "64",
+    ]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("this is not an ONNX model"));
+}

@@ -51,9 +51,8 @@ enum Command {
 
 #[derive(Parser)]
 struct UnevenArgs {
-    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
-    #[arg(long)]
-    arch: String,
+    #[command(flatten)]
+    source: NetworkSource,
     /// Input size: N (square) or HxW, height first.
     #[arg(long, value_parser = parse_size)]
     size: [usize; 2],
@@ -73,9 +72,8 @@ struct UnevenArgs {
 
 #[derive(Parser)]
 struct SweepArgs {
-    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
-    #[arg(long)]
-    arch: String,
+    #[command(flatten)]
+    source: NetworkSource,
     /// Square input sizes FROM:TO[:STEP], inclusive, e.g. 32:1024:8.
     #[arg(long)]
     sizes: String,
@@ -110,9 +108,8 @@ enum JsonOrCsv {
 
 #[derive(Parser)]
 struct UtilizationArgs {
-    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
-    #[arg(long)]
-    arch: String,
+    #[command(flatten)]
+    source: NetworkSource,
     /// Input size: N (square) or HxW, height first, e.g. 97x131.
     #[arg(long, value_parser = parse_size)]
     size: [usize; 2],
@@ -213,6 +210,38 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// Where a network comes from: the zoo or a spec (`--arch`), or an ONNX model's layer graph
+/// (`--model`, its projection: definitions.md §8).
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct NetworkSource {
+    /// A zoo name (see `padlens zoo`) or the path of a network spec (JSON, see README).
+    #[arg(long)]
+    arch: Option<String>,
+    /// An ONNX model: its convolutions and poolings, as padlens projects them.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+impl NetworkSource {
+    fn load(&self) -> Result<Network, String> {
+        match (&self.arch, &self.model) {
+            (Some(arch), _) => load_network(arch),
+            (None, Some(path)) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let name = path
+                    .file_stem()
+                    .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+                padlens::infer::Model::from_onnx(bytes)
+                    .and_then(|model| padlens::infer::projection::project(&model, &name))
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            (None, None) => Err("give --arch or --model".into()),
+        }
+    }
+}
+
 fn load_network(arch: &str) -> Result<Network, String> {
     let path = Path::new(arch);
     if path.is_file() {
@@ -241,7 +270,7 @@ struct UtilizationJson<'a> {
 }
 
 fn utilization(args: UtilizationArgs) -> Result<(), String> {
-    let network = load_network(&args.arch)?;
+    let network = args.source.load()?;
     let plan = network
         .plan(args.size, args.padding, args.layers)
         .map_err(|e| e.to_string())?;
@@ -425,7 +454,7 @@ pub(crate) fn format_relative(value: f64) -> String {
 }
 
 fn uneven(args: UnevenArgs) -> Result<(), String> {
-    let network = load_network(&args.arch)?;
+    let network = args.source.load()?;
     let options = DoctorOptions {
         framework: match args.framework {
             FrameworkArg::Torch => Framework::Torch,
@@ -563,7 +592,7 @@ fn diagnosis_text(d: &Diagnosis) -> String {
 }
 
 fn sweep(args: SweepArgs) -> Result<(), String> {
-    let network = load_network(&args.arch)?;
+    let network = args.source.load()?;
     let sizes = marginalization::parse_sizes(&args.sizes).map_err(|e| e.to_string())?;
     if !(args.threshold > 0.0 && args.threshold <= 1.0) {
         return Err(format!(
