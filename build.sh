@@ -122,7 +122,7 @@ run_tests() {
     # webdriver.json (next to Cargo.toml) holds Chromium's headless flags.
     CHROMEDRIVER="$(command -v chromedriver)" \
         CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-        cargo test --target "$WASM_TARGET" --no-default-features --test wasm --test wasm_kernels --test wasm_models
+        cargo test --target "$WASM_TARGET" --no-default-features --test wasm --test wasm_kernels --test wasm_models --test wasm_node
     build_wasm
     say "page tests (playwright-core, Debian's Chromium)"
     node --test --test-concurrency=1 tests/e2e/
@@ -134,8 +134,16 @@ bench() {
     ensure_browser
     ensure_tools_venv
     build_wasm
+    cargo bench --no-run --bench utilization --bench engine
     say "native benchmarks (cargo bench)"
     cargo bench --bench utilization
+    # The inference engine on the full-size ONNX models (tools/.cache/models, from
+    # `tools/onnx_models.py full`; absent ones are skipped), then its peers on the same models,
+    # which also set padlens' figures from criterion's files beside theirs.
+    cargo bench --bench engine
+    say "ONNX Runtime and PyTorch on the same ONNX models"
+    "$TOOLS_VENV/bin/python" tools/bench_onnxruntime.py target/bench/engine.json \
+        --padlens "${CARGO_TARGET_DIR:-target}/criterion"
     say "the engine in headless Chromium, the explorer's frame latency, and PyTorch"
     node tests/e2e/run-bench.mjs --python "$TOOLS_VENV/bin/python"
 }

@@ -10,10 +10,11 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+#[path = "common/allocations.rs"]
+mod allocations;
 
 #[global_allocator]
-static ALLOCATOR: common::CountingAllocator = common::CountingAllocator;
+static ALLOCATOR: allocations::CountingAllocator = allocations::CountingAllocator;
 
 use padlens::infer::tensor::Tensor;
 use padlens::infer::{Plan, PlanOptions};
@@ -42,7 +43,7 @@ fn run(model: &Path, input: &Tensor, padding: Option<PaddingMode>) -> Tensor {
     let mut plan = Plan::new(&graph, &options).unwrap();
     let data = input.to_f32();
     plan.run(&[&data]).unwrap();
-    let allocated = common::allocations_during(|| plan.run(&[&data]).unwrap());
+    let allocated = allocations::allocations_during(|| plan.run(&[&data]).unwrap());
     assert_eq!(
         allocated,
         0,

@@ -7,13 +7,14 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+#[path = "common/allocations.rs"]
+mod allocations;
+#[path = "common/node_case.rs"]
+mod node_case;
 
 #[global_allocator]
-static ALLOCATOR: common::CountingAllocator = common::CountingAllocator;
+static ALLOCATOR: allocations::CountingAllocator = allocations::CountingAllocator;
 
-use padlens::infer::tensor::{Data, Tensor};
-use padlens::infer::{Plan, PlanOptions};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -95,9 +96,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/node")
 }
 
-fn read_tensor(path: &Path) -> Result<Tensor, String> {
-    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    padlens::onnx::load_tensor(bytes).map_err(|e| e.to_string())
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The `input_K.pb` or `output_K.pb` files of a data set, in order.
@@ -120,27 +120,9 @@ fn numbered(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     files.into_iter().map(|(_, p)| p).collect()
 }
 
-fn close(actual: &Tensor, expected: &Tensor) -> Result<(), String> {
-    if actual.shape != expected.shape {
-        return Err(format!(
-            "shape {:?}, expected {:?}",
-            actual.shape, expected.shape
-        ));
-    }
-    let (a, e) = (actual.to_f32(), expected.to_f32());
-    for (index, (&x, &y)) in a.iter().zip(&e).enumerate() {
-        let ok = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-7 + 1e-3 * y.abs() || x == y;
-        if !ok {
-            return Err(format!("element {index}: {x}, expected {y}"));
-        }
-    }
-    Ok(())
-}
-
-/// Runs every data set of one case; the first input is fed at run time, the others (weights,
-/// indices, shapes) are bound as constants, as a model would hold them.
+/// Runs every data set of one case, twice: the second run must allocate nothing.
 fn run_case(dir: &Path) -> Result<(), String> {
-    let model = fs::read(dir.join("model.onnx")).map_err(|e| e.to_string())?;
+    let model = read(&dir.join("model.onnx"))?;
     let mut data_sets: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| e.to_string())?
         .flatten()
@@ -149,51 +131,24 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .collect();
     data_sets.sort();
     for data_set in data_sets {
-        let mut graph = padlens::onnx::load(model.clone()).map_err(|e| e.to_string())?;
-        let inputs: Vec<Tensor> = numbered(&data_set, "input_")
-            .iter()
-            .map(|p| read_tensor(p))
-            .collect::<Result<_, _>>()?;
-        let names: Vec<String> = graph
-            .inputs
-            .iter()
-            .map(|i| graph.values[i.value].clone())
-            .collect();
-        let mut fed = Vec::new();
-        for (k, (name, tensor)) in names.iter().zip(inputs).enumerate() {
-            match (&tensor.data, k) {
-                (Data::F32(_), 0) => fed.push(tensor),
-                _ => {
-                    graph.bind(name, tensor);
-                }
-            }
-        }
-        if fed.is_empty() && !graph.inputs.is_empty() {
-            return Err(format!(
-                "the first input `{}` is not float32 (padlens feeds float32 only)",
-                names[0]
-            ));
-        }
-        let options = PlanOptions {
-            input_shapes: Some(fed.iter().map(|t| t.shape.clone()).collect()),
-            ..PlanOptions::default()
+        let files = |prefix| -> Result<Vec<Vec<u8>>, String> {
+            numbered(&data_set, prefix)
+                .iter()
+                .map(|p| read(p))
+                .collect()
         };
-        let mut plan = Plan::new(&graph, &options).map_err(|e| e.to_string())?;
-        let slices: Vec<Vec<f32>> = fed.iter().map(Tensor::to_f32).collect();
-        let refs: Vec<&[f32]> = slices.iter().map(Vec::as_slice).collect();
-        plan.run(&refs).map_err(|e| e.to_string())?;
+        let (inputs, outputs) = (files("input_")?, files("output_")?);
+        let inputs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+        let mut planned = node_case::plan(&model, &inputs)?;
+        planned.run()?;
         let mut again = Ok(());
-        let allocated = common::allocations_during(|| again = plan.run(&refs));
-        again.map_err(|e| e.to_string())?;
+        let allocated = allocations::allocations_during(|| again = planned.run());
+        again?;
         if allocated > 0 {
             return Err(format!("the second run allocated {allocated} times"));
         }
-        let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
-        for (name, path) in outputs.iter().zip(numbered(&data_set, "output_")) {
-            let expected = read_tensor(&path)?;
-            let actual = plan.tensor(name).map_err(|e| e.to_string())?;
-            close(&actual, &expected).map_err(|e| format!("output `{name}`: {e}"))?;
-        }
+        let outputs: Vec<&[u8]> = outputs.iter().map(Vec::as_slice).collect();
+        node_case::check_outputs(&planned.plan, &outputs)?;
     }
     Ok(())
 }
