@@ -24,16 +24,11 @@ macro_rules! case {
 }
 
 /// Name, model, inputs and expected outputs.
-type Case = (
-    &'static str,
-    &'static [u8],
-    &'static [&'static [u8]],
-    &'static [&'static [u8]],
-);
+type Case<'a> = (&'a str, &'a [u8], &'a [&'a [u8]], &'a [&'a [u8]]);
 
 #[wasm_bindgen_test]
 fn a_sample_of_onnx_node_tests_pass_in_the_browser() {
-    let cases: [Case; 24] = [
+    let cases: [Case<'_>; 24] = [
         case!("test_conv_with_autopad_same", ["0", "1"], ["0"]),
         case!(
             "test_conv_with_strides_and_asymmetric_padding",
