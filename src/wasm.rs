@@ -703,6 +703,13 @@ impl ForwardJs {
         self.inner.size().to_vec()
     }
 
+    /// Runs a 1×C×H×W float input (as planned) and returns the first output's values: for
+    /// callers that prepare their own input, such as the benchmarks.
+    #[wasm_bindgen(js_name = runInput)]
+    pub fn run_input(&mut self, input: &[f32]) -> Result<Vec<f32>, JsValue> {
+        Ok(self.inner.run(input).map_err(js_error)?.to_vec())
+    }
+
     /// Runs an RGBA image of `width × height`, normalised as `normalization` says (`none`
     /// or `imagenet`): `{output, shape, top: [{index, probability, logit}]}`.
     #[wasm_bindgen(js_name = runImage)]

@@ -491,6 +491,12 @@ impl Forward {
         self.size
     }
 
+    /// Runs a 1×C×H×W input at the planned size and returns the first output's values.
+    pub fn run(&mut self, input: &[f32]) -> Result<&[f32]> {
+        self.plan.run(&[input])?;
+        Ok(self.plan.value(&self.output)?.data)
+    }
+
     /// Runs an RGBA image (resized to the planned size) and returns the first output's
     /// `top` largest values with their softmax probabilities over the whole output.
     pub fn run_image(
