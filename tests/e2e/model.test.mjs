@@ -4,7 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { openPage, useBrowser, waitIdle } from './harness.mjs';
+
+const BAD = new URL('../onnx/bad/', import.meta.url);
 
 const env = useBrowser();
 
@@ -104,5 +107,22 @@ test('a file that is not a model, and a size the model cannot take, say what is 
   await page.fill('#height', '0');
   await page.dispatchEvent('#height', 'change');
   assert.match(await page.textContent('#run-error'), /^Height must be a whole number from 1 to \d+\.$/);
+  await context.close();
+});
+
+test('every malformed model of tests/onnx/bad gets its reason in the page', async () => {
+  const { cases } = JSON.parse(fs.readFileSync(new URL('cases.json', BAD), 'utf8'));
+  const { page, context, log } = await openDemo();
+  for (const { file, phrase } of cases) {
+    await page.evaluate(() => {
+      for (const id of ['#model-error', '#run-error']) document.querySelector(id).hidden = true;
+    });
+    await page.setInputFiles('#file', { name: file, mimeType: 'application/octet-stream', buffer: fs.readFileSync(new URL(file, BAD)) });
+    // Refused on opening, or (a graph whose shapes disagree) when it is planned.
+    await page.waitForSelector('#model-error:not([hidden]), #run-error:not([hidden])', { timeout: 30000 });
+    const message = await page.evaluate(() => ['#model-error', '#run-error'].map((id) => document.querySelector(id)).find((el) => !el.hidden).textContent);
+    assert.ok(message.toLowerCase().includes(phrase.toLowerCase()), `${file}: ${message}`);
+  }
+  assert.deepEqual(log.errors, []);
   await context.close();
 });
