@@ -45,6 +45,22 @@ export function problemOf(error) {
 }
 
 /**
+ * `make()`'s value, or its error as data: for results that carry a problem rather than fail
+ * the whole request. A panic (a RuntimeError, which may leave the instance unusable) is
+ * rethrown, so that the bridge restarts the worker.
+ * @template T @param {() => T} make
+ * @returns {{ok: true, value: T} | {ok: false, problem: Problem}}
+ */
+export function attempt(make) {
+  try {
+    return { ok: true, value: make() };
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw error;
+    return { ok: false, problem: problemOf(error) };
+  }
+}
+
+/**
  * @typedef {object} NetworkSource where a network comes from: a zoo name or a spec's text
  * @property {string} [arch] a zoo name
  * @property {string} [spec] a network spec (JSON text)

@@ -3,7 +3,7 @@
 // for sweeps — besides the map worker, so that no kind of work waits for another and
 // cancelling a sweep (which terminates its worker) leaves the rest alone.
 
-import { loadEngine, problemOf } from '../../engine/engine.js';
+import { attempt, loadEngine } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
 
@@ -14,16 +14,6 @@ const margins = new Lru(8);
 
 const sourceKey = (source) => (source.spec !== undefined ? `spec:${source.spec}` : `arch:${source.arch}`);
 const networkOf = (engine, source) => networks.get(sourceKey(source), () => engine.network(source));
-
-/** `make()`'s value, or its error as data (a panic still goes to the bridge). */
-function attempt(make) {
-  try {
-    return { ok: true, value: make() };
-  } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError) throw error;
-    return { ok: false, problem: problemOf(error) };
-  }
-}
 
 const handlers = {
   /**

@@ -3,7 +3,7 @@
 // the file again. Mean feature maps run sample by sample with progress; cancelling terminates
 // this worker (bridge.js), so the page sends the model again afterwards.
 
-import { loadEngine, problemOf } from '../../engine/engine.js';
+import { attempt, loadEngine } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
 
@@ -14,16 +14,6 @@ let projected = null;
 /** The utilization map last drawn (a WASM MapView), kept for hover readings. */
 let view = null;
 const forwards = new Lru(4, (forward) => forward.free());
-
-/** `make()`'s value, or its error as data (a panic still goes to the bridge). */
-function attempt(make) {
-  try {
-    return { ok: true, value: make() };
-  } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError) throw error;
-    return { ok: false, problem: problemOf(error) };
-  }
-}
 
 const runKey = (run) => JSON.stringify([run.height ?? null, run.width ?? null, run.mode ?? null]);
 
