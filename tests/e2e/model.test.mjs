@@ -126,3 +126,12 @@ test('every malformed model of tests/onnx/bad gets its reason in the page', asyn
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('on a phone the controls come first and nothing scrolls sideways', async () => {
+  const { page, context } = await openDemo({ width: 390, height: 844 });
+  await page.waitForFunction(() => /8 of 21 layers/.test(document.querySelector('#padding-body').textContent));
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+  const [controls, summary] = await Promise.all(['.controls', '#summary'].map((s) => page.locator(s).boundingBox()));
+  assert.ok(controls.y < summary.y, 'the model is chosen before the results');
+  await context.close();
+});
