@@ -22,6 +22,19 @@ function current() {
   return model;
 }
 
+/**
+ * One small pass through the conv layers (32×32, no classifier) right after opening. Chromium
+ * runs a WASM function's first calls unoptimised, and a whole forward pass is one call: the
+ * first 224×224 pass of ResNet-18 took 513 ms cold and 125 ms after such a pass
+ * (BENCHMARKS.md, ONNX models in the browser). A model too small for 32×32 just skips it.
+ */
+function warmUp(opened) {
+  const maps = attempt(() => opened.meanFeatureMaps({ height: 32, width: 32 }, 0));
+  if (!maps.ok) return;
+  attempt(() => maps.value.addSample());
+  maps.value.free();
+}
+
 const handlers = {
   /**
    * Parses an ONNX file and replaces the open model; projects it for the utilization map and
@@ -37,6 +50,7 @@ const handlers = {
     forwards.clear();
     model = next;
     projected = attempt(() => model.projection(name));
+    warmUp(model);
     return { result: { declared: model.declaredSize(), filters: model.meanFilters() } };
   },
 
