@@ -128,6 +128,28 @@ run_tests() {
     node --test --test-concurrency=1 tests/e2e/
 }
 
+# The browser model benchmark's own builds (tests/e2e/run-model-bench.mjs, BENCHMARKS.md): rten
+# (benches/rten-web) and padlens' step timer (benches/web/steps), each its own workspace,
+# for wasm32 with simd128 (.cargo/config.toml's flags, applied from here) into
+# benches/web/{rten,steps}-pkg; and onnxruntime-web from npm (package.json).
+build_model_bench() {
+    [ -d node_modules/onnxruntime-web ] || npm ci --no-audit --no-fund --loglevel=error
+    local target="${CARGO_TARGET_DIR:-$PWD/target}/bench-web" crate name
+    for crate in rten-web:benches/rten-web steps:benches/web/steps; do
+        name=${crate%%:*}
+        say "building $name for the browser model benchmark (release, simd128)"
+        CARGO_TARGET_DIR="$target" cargo build --release --target "$WASM_TARGET" --manifest-path "${crate#*:}/Cargo.toml"
+    done
+    for name in rten_web:rten-pkg padlens_steps:steps-pkg; do
+        rm -rf "benches/web/${name#*:}"
+        wasm-bindgen --target web --no-typescript --out-dir "benches/web/${name#*:}" \
+            "$target/$WASM_TARGET/release/${name%%:*}.wasm"
+        node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+            --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            "benches/web/${name#*:}/${name%%:*}_bg.wasm" -o "benches/web/${name#*:}/${name%%:*}_bg.wasm"
+    done
+}
+
 # Everything is installed and built before anything is measured, so that no install competes
 # for the CPU with a measurement.
 bench() {
@@ -146,6 +168,9 @@ bench() {
         --padlens "${CARGO_TARGET_DIR:-target}/criterion"
     say "the engine in headless Chromium, the explorer's frame latency, and PyTorch"
     node tests/e2e/run-bench.mjs --python "$TOOLS_VENV/bin/python"
+    build_model_bench
+    say "ONNX models in Chromium: padlens, onnxruntime-web, rten"
+    node tests/e2e/run-model-bench.mjs --breakdown
 }
 
 case "${1:-}" in
