@@ -233,9 +233,9 @@ impl NetworkSource {
                 let name = path
                     .file_stem()
                     .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-                padlens::infer::Model::from_onnx(bytes)
-                    .and_then(|model| padlens::infer::projection::project(&model, &name))
-                    .map_err(|e| format!("{}: {e}", path.display()))
+                let in_file = |e: padlens::Error| format!("{}: {e}", path.display());
+                let model = padlens::infer::Model::from_onnx(bytes).map_err(in_file)?;
+                padlens::infer::projection::project(&model, &name).map_err(in_file)
             }
             (None, None) => Err("give --arch or --model".into()),
         }
