@@ -217,47 +217,92 @@ pub fn pool2d(
             // Interior: every column tap is on the input (and in the extent), so the divisor
             // is the row's count times the kernel width.
             let divisor = row_count * c.kernel;
-            let start = if is_max {
-                F32x4::splat(f32::NEG_INFINITY)
-            } else {
-                F32x4::zero()
+            let taps = RowTaps {
+                rows: (0..r.kernel).map(|ty| row_of(oy, ty)),
+                channel,
+                width,
+                kw: c.kernel,
+                stride: c.stride,
+                dilation: c.dilation,
+                is_max,
             };
             let mut ox = inner.start;
             while ox + LANES <= inner.end {
                 let x0 = ox * c.stride - c.before;
-                let mut acc = start;
-                for ty in 0..r.kernel {
-                    let Some(sy) = row_of(oy, ty) else { continue };
-                    let row = &channel[sy * width..][..width];
-                    for tx in 0..c.kernel {
-                        let at = x0 + tx * c.dilation;
-                        let x = if c.stride == 1 {
-                            F32x4::load_slice(&row[at..])
+                let mut store = |values: &[F32x4]| {
+                    for (v, &acc) in values.iter().enumerate() {
+                        let value = if is_max {
+                            acc
+                        } else if divisor == 0 {
+                            F32x4::zero()
                         } else {
-                            let pair = &row[at..][..2 * LANES];
-                            F32x4::even_lanes(
-                                F32x4::load_slice(pair),
-                                F32x4::load_slice(&pair[LANES..]),
-                            )
+                            acc / F32x4::splat(divisor as f32)
                         };
-                        acc = if is_max { acc.pmax(x) } else { acc + x };
+                        value.store_slice(&mut out_row[ox + v * LANES..]);
                     }
-                }
-                let value = if is_max {
-                    acc
-                } else if divisor == 0 {
-                    F32x4::zero()
-                } else {
-                    acc / F32x4::splat(divisor as f32)
                 };
-                value.store_slice(&mut out_row[ox..ox + LANES]);
-                ox += LANES;
+                // Up to four vectors together (a 14-wide interior has three): independent
+                // chains of maxima or sums. One at a time, GoogLeNet's 3×3 stride-1 max pools
+                // took 1.1 G taps/s (1.9–2.1 together).
+                let vectors = ((inner.end - ox) / LANES).min(4);
+                match vectors {
+                    1 => store(&taps.reduce::<1>(x0)),
+                    2 => store(&taps.reduce::<2>(x0)),
+                    3 => store(&taps.reduce::<3>(x0)),
+                    _ => store(&taps.reduce::<4>(x0)),
+                }
+                ox += vectors * LANES;
             }
             let right = ox..window.cols.end;
             for (out, ox) in out_row[right.clone()].iter_mut().zip(right) {
                 *out = scalar(ox);
             }
         }
+    }
+}
+
+/// One output row's windows in the interior of a channel.
+struct RowTaps<'a, R> {
+    /// Per kernel row, the input row it reads (`None`: padding, skipped).
+    rows: R,
+    channel: &'a [f32],
+    width: usize,
+    kw: usize,
+    stride: usize,
+    dilation: usize,
+    is_max: bool,
+}
+
+impl<R: Iterator<Item = Option<usize>> + Clone> RowTaps<'_, R> {
+    /// The maxima or sums of `V` consecutive output vectors whose first window starts at
+    /// input column `x0`; stride 1 or 2. Every lane takes its taps in the reference's order.
+    #[inline(always)]
+    fn reduce<const V: usize>(&self, x0: usize) -> [F32x4; V] {
+        let start = if self.is_max {
+            F32x4::splat(f32::NEG_INFINITY)
+        } else {
+            F32x4::zero()
+        };
+        let mut acc = [start; V];
+        for sy in self.rows.clone().flatten() {
+            let row = &self.channel[sy * self.width..][..self.width];
+            for tx in 0..self.kw {
+                let at = &row[x0 + tx * self.dilation..];
+                for (v, acc) in acc.iter_mut().enumerate() {
+                    let x = if self.stride == 1 {
+                        F32x4::load_slice(&at[v * LANES..])
+                    } else {
+                        let pair = &at[2 * v * LANES..][..2 * LANES];
+                        F32x4::even_lanes(
+                            F32x4::load_slice(pair),
+                            F32x4::load_slice(&pair[LANES..]),
+                        )
+                    };
+                    *acc = if self.is_max { acc.pmax(x) } else { *acc + x };
+                }
+            }
+        }
+        acc
     }
 }
 
