@@ -32,6 +32,15 @@ pub struct Catalog {
     pub defaults: Defaults,
     /// How the centre of a map is taken (definitions.md §3), for labels.
     pub centre_rule: &'static str,
+    /// How an image is brought to a model's input (the Model page's menu).
+    pub normalizations: Vec<NormalizationInfo>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NormalizationInfo {
+    /// As `infer::inspect::Normalization` reads it.
+    pub name: &'static str,
+    pub label: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -151,6 +160,16 @@ pub fn catalog() -> Catalog {
         },
         centre_rule: "the middle pixel, or the mean of the middle two rows (columns) when the \
                       height (width) is even",
+        normalizations: vec![
+            NormalizationInfo {
+                name: "none",
+                label: "none: pixels in [0, 1]",
+            },
+            NormalizationInfo {
+                name: "imagenet",
+                label: "ImageNet mean and std (torchvision)",
+            },
+        ],
     }
 }
 

@@ -622,6 +622,20 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_names_every_normalization() {
+        let names: Vec<&str> = crate::catalog::catalog()
+            .normalizations
+            .iter()
+            .map(|n| n.name)
+            .collect();
+        let parsed: Vec<Normalization> = names
+            .iter()
+            .map(|n| serde_json::from_value(serde_json::json!(n)).unwrap())
+            .collect();
+        assert_eq!(parsed, [Normalization::None, Normalization::ImageNet]);
+    }
+
+    #[test]
     fn top_outputs_are_sorted_softmax() {
         let top = top_outputs(&[1.0, 3.0, 2.0], 2);
         assert_eq!(top.iter().map(|p| p.index).collect::<Vec<_>>(), [1, 2]);

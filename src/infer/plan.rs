@@ -558,18 +558,7 @@ impl Lowering<'_> {
     ) -> Result<()> {
         Self::check_size(node, &shape)?;
         let storage = self.new_storage(element_count(&shape), false);
-        let output = node.outputs[0];
-        self.written_by.insert(output, self.steps.len());
-        self.steps.push(Step {
-            name: node.name.clone(),
-            op_type: node.op_type.clone(),
-            kernel,
-            inputs,
-            output: storage,
-            shape: shape.clone(),
-            copy_first: false,
-        });
-        self.define(output, storage, shape);
+        self.add_step(node, kernel, inputs, storage, shape, false);
         Ok(())
     }
 
@@ -589,10 +578,24 @@ impl Lowering<'_> {
             Operand::Storage(s) if dying => (s, false),
             _ => (self.new_storage(element_count(&shape), false), true),
         };
-        let output = node.outputs[0];
-        self.written_by.insert(output, self.steps.len());
         let mut inputs = vec![operand];
         inputs.extend(others);
+        self.add_step(node, kernel, inputs, storage, shape, copy_first);
+        Ok(())
+    }
+
+    /// Records a step that writes the node's first output into `storage`.
+    fn add_step(
+        &mut self,
+        node: &Node,
+        kernel: Kernel,
+        inputs: Vec<Operand>,
+        storage: usize,
+        shape: Vec<usize>,
+        copy_first: bool,
+    ) {
+        let output = node.outputs[0];
+        self.written_by.insert(output, self.steps.len());
         self.steps.push(Step {
             name: node.name.clone(),
             op_type: node.op_type.clone(),
@@ -603,7 +606,6 @@ impl Lowering<'_> {
             copy_first,
         });
         self.define(output, storage, shape);
-        Ok(())
     }
 
     /// The node's output is its input with another shape (Reshape and friends): no step.

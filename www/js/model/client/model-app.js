@@ -38,6 +38,9 @@ function showError(element, message) {
   element.hidden = !message;
 }
 
+/** The core's first colour-blind-safe sequential map (viridis). */
+const sequentialColormap = () => catalog.colormaps[0];
+
 function modeLabel(name) {
   if (name === OWN) return "the model's own";
   return catalog.modes.find((m) => m.name === name)?.label ?? name;
@@ -240,7 +243,7 @@ async function forwardPass() {
 let utilizationSize = null;
 
 async function paddingAnalysis(run) {
-  const { problem, report, spec, map } = await bridge.request('padding', { run });
+  const { problem, report, spec, map } = await bridge.request('padding', { run, colormap: sequentialColormap() });
   showError($('#padding-error'), problem && `padlens cannot draw this model's utilization map: ${problem.message}`);
   $('#padding-body').hidden = Boolean(problem);
   if (problem) return;
@@ -267,7 +270,7 @@ async function paddingAnalysis(run) {
   canvas.height = size[0];
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
   bitmap.close();
-  colourKey($('#utilization-key'), 'viridis', formatNumber(colours.low, 3), `${formatNumber(colours.high, 3)} × the maximum`);
+  colourKey($('#utilization-key'), sequentialColormap(), formatNumber(colours.low, 3), `${formatNumber(colours.high, 3)} × the maximum`);
   $('#utilization-caption').textContent =
     `${size[0]}×${size[1]}: corners ÷ centre ${formatNumber(summary.corner_to_centre, 3)}, ` +
     `left ÷ right ${formatNumber(summary.left_to_right, 4)}, top ÷ bottom ${formatNumber(summary.top_to_bottom, 4)}`;
@@ -364,8 +367,8 @@ function drawFeatures() {
   const all = shared ? range(featureSets.flatMap((set) => set.maps.flatMap((m) => range(m.values)))) : null;
   const key = $('#feature-key');
   key.hidden = false;
-  if (all) colourKey(key, 'viridis', formatNumber(all[0], 3), `${formatNumber(all[1], 3)} (all layers)`);
-  else colourKey(key, 'viridis', "each layer's lowest", 'highest (its caption gives both; both paddings of a layer share it)');
+  if (all) colourKey(key, sequentialColormap(), formatNumber(all[0], 3), `${formatNumber(all[1], 3)} (all layers)`);
+  else colourKey(key, sequentialColormap(), "each layer's lowest", 'highest (its caption gives both; both paddings of a layer share it)');
   for (let i = 0; i < layers; i++) {
     const maps = featureSets.map((set) => set.maps[i]).filter(Boolean);
     // Side by side, the two paddings of a layer always share a scale.
@@ -378,7 +381,7 @@ function drawFeatures() {
       const mode = featureSets[k].mode;
       canvas.setAttribute('role', 'img');
       canvas.setAttribute('aria-label', `${map.layer}, ${modeLabel(mode)} padding: mean feature map ${map.size.join('×')}`);
-      paint(canvas, engine.colourInRange(map.values, lo, hi, 'viridis'), map.size);
+      paint(canvas, engine.colourInRange(map.values, lo, hi, sequentialColormap()), map.size);
       canvas.addEventListener('pointermove', (event) => {
         const { row, column, value } = valueAt(event, canvas, map.size, map.values);
         $('#feature-readout').textContent = `${map.layer} (${modeLabel(mode)}): row ${row}, column ${column} = ${formatNumber(value, 4)}`;
@@ -450,14 +453,14 @@ function drawFilters(filters) {
     grid.textContent = 'This model has no conv layer with a kernel of 2×2 or more.';
     return;
   }
-  colourKey($('#filter-key'), 'red_blue', '−largest |weight|', '+largest |weight| of each filter (white: 0)');
+  colourKey($('#filter-key'), catalog.ratio_colormap, '−largest |weight|', '+largest |weight| of each filter (white: 0)');
   for (const filter of filters) {
     const m = Math.max(...filter.values.map(Math.abs)) || 1;
     const figure = document.createElement('figure');
     const canvas = document.createElement('canvas');
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `${filter.layer}: mean ${filter.kernel.join('×')} filter`);
-    paint(canvas, engine.colourInRange(filter.values, -m, m, 'red_blue'), filter.kernel);
+    paint(canvas, engine.colourInRange(filter.values, -m, m, catalog.ratio_colormap), filter.kernel);
     canvas.addEventListener('pointermove', (event) => {
       const { row, column, value } = valueAt(event, canvas, filter.kernel, filter.values);
       $('#filter-readout').textContent = `${filter.layer}: row ${row}, column ${column} = ${formatNumber(value, 4)}`;
@@ -471,6 +474,10 @@ function drawFilters(filters) {
 
 // ---- start ----
 
+function fillNormalizations() {
+  $('#normalization').replaceChildren(...catalog.normalizations.map((n) => new Option(n.label, n.name)));
+}
+
 function fillModes() {
   const own = new Option("the model's own", OWN);
   $('#mode').replaceChildren(own, ...catalog.modes.map((m) => new Option(m.label, m.name)));
@@ -482,6 +489,7 @@ async function start() {
   engine = await loadEngine();
   catalog = engine.catalog();
   fillModes();
+  fillNormalizations();
   $('#samples').value = catalog.defaults.feature_samples;
   $('#samples').max = catalog.limits.max_feature_samples;
   const index = await fetch(new URL('index.json', MODELS_URL)).then((r) => r.json());

@@ -57,9 +57,9 @@ const handlers = {
   /**
    * The projection's uneven-padding report and utilization map at a size and padding, and
    * its spec for the explorer. The map comes drawn, one pixel per map pixel, as an
-   * ImageBitmap. payload: {run: {height, width, mode?}}
+   * ImageBitmap. payload: {run: {height, width, mode?}, colormap}
    */
-  padding(_engine, { run }) {
+  padding(_engine, { run, colormap }) {
     current();
     if (!projected.ok) return { result: { problem: projected.problem } };
     const network = projected.value;
@@ -70,7 +70,7 @@ const handlers = {
     view = null;
     const map = attempt(() => {
       view = network.utilization(query);
-      const colours = view.colour({ colormap: 'viridis', reference: 'max', scale: 'linear' });
+      const colours = view.colour({ colormap, reference: 'max', scale: 'linear' });
       const canvas = new OffscreenCanvas(view.width, view.height);
       view.draw(canvas.getContext('2d'), { width: view.width, height: view.height, zoom: 1, offset: [0, 0] });
       return { size: [view.height, view.width], colours, summary: view.summary(), bitmap: canvas.transferToImageBitmap() };
