@@ -168,6 +168,14 @@ pub(crate) fn depthwise(
                 }
                 ox += vectors * LANES;
             }
+            // The interior's last outputs: one more vector ending where it ends, which writes
+            // some outputs again (the same values), instead of up to three scalar ones.
+            if ox < inner.end {
+                ox = inner.end - LANES;
+                let [acc] = row_taps.sums::<1>(ox * c.stride - c.before);
+                finish_vec(acc).store_slice(&mut out_row[ox..]);
+                ox = inner.end;
+            }
             let right = ox..window.cols.end;
             for (out, ox) in out_row[right.clone()].iter_mut().zip(right) {
                 *out = scalar(ox);

@@ -512,9 +512,8 @@ pub(crate) fn microkernel(a: &[f32], b: &[f32]) -> Tile {
     acc
 }
 
-/// `b` panels the micro-kernel multiplies by one `a` panel in a call. The AVX2 kernel takes
-/// three (12 accumulators, below); elsewhere one, which keeps the loop the wasm build was
-/// tuned with.
+/// `b` panels the micro-kernel multiplies by one `a` panel in a call: two for the AVX2 kernel
+/// (below); one elsewhere, which keeps the loop order the wasm build was tuned with.
 #[cfg(target_arch = "x86_64")]
 const PANELS: usize = 2;
 #[cfg(not(target_arch = "x86_64"))]
@@ -567,15 +566,20 @@ impl Microkernel {
     }
 }
 
-/// The micro-kernel for x86-64 CPUs with AVX2 and FMA (all since 2013–2015), chosen at run
-/// time: the native build targets baseline x86-64, whose four-lane SSE [`microkernel`] without
-/// fused multiply-add reached 15 GFLOP/s on ResNet-50 where ONNX Runtime's MLAS (AVX2) made
-/// 84 (`cargo bench --bench engine`, BENCHMARKS.md). The packing is the portable one: an
-/// `MR × NR` tile row is one 8-lane register, and three `b` panels side by side make the
-/// `4 × 24` tile MLAS's and BLIS's AVX2 kernels use the shape of: 12 accumulators, three `b`
-/// loads and four broadcasts per depth step for twelve fused multiply-adds, within the 16
-/// ymm registers. Fused multiply-adds round once where the portable kernel rounds twice;
-/// the property tests' tolerance covers both.
+/// The micro-kernel for x86-64 CPUs with AVX2 and FMA (Intel since 2013, AMD since 2015),
+/// chosen at run time. The native build targets baseline x86-64, where the portable
+/// [`microkernel`] is four SSE lanes without fused multiply-add: ResNet-50 ran at 25 GFLOP/s
+/// against ONNX Runtime's 90 (MLAS, AVX2); 59 with this kernel (`cargo bench --bench engine`,
+/// BENCHMARKS.md).
+///
+/// The packing stays the portable one: a tile row (`NR` = 8 columns) is one 8-lane register,
+/// and two `b` panels side by side make a `4 × 16` tile: 8 accumulators, two `b` loads and
+/// four broadcasts per depth step for eight fused multiply-adds, as many independent sums as
+/// two FMA units of latency 4 keep busy. Three panels (`4 × 24`, 12 accumulators) need all 16
+/// ymm registers; LLVM keeps a second broadcast live and spills an accumulator to the stack
+/// every step: 43 GFLOP/s against 100 for `4 × 16`, multiplying L1-resident panels of depth
+/// 256 in a loop. Fused multiply-adds round once where the portable kernel rounds twice: the
+/// property tests' tolerance covers both, and they run both kernels (`tests::PORTABLE`).
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::{F32x4, Tile, LANES, MR, NR, NV, PANELS};
@@ -595,10 +599,7 @@ mod x86 {
     pub(super) unsafe fn tiles<const P: usize>(a: &[f32], b: &[&[f32]; PANELS]) -> [Tile; PANELS] {
         let depth = a.len() / MR;
         assert!(P <= PANELS && b[..P].iter().all(|panel| panel.len() >= depth * NR));
-        let mut bp = [b[0].as_ptr(); P];
-        for (q, p) in bp.iter_mut().enumerate() {
-            *p = b[q].as_ptr();
-        }
+        let bp: [*const f32; P] = core::array::from_fn(|q| b[q].as_ptr());
         let mut acc = [[_mm256_setzero_ps(); P]; MR];
         for (p, ap) in a.chunks_exact(MR).enumerate() {
             let mut bv = [_mm256_setzero_ps(); P];

@@ -9,8 +9,10 @@
 //!
 //! Every fast path sits beside a plain reference (`*_reference`) that property tests hold it
 //! to. The vectors are four f32 lanes ([`simd::F32x4`]): WebAssembly `v128` on wasm32 with
-//! simd128, a plain array natively. Temporaries live in a [`Scratch`] that grows on first use
-//! and never shrinks, so a forward pass allocates nothing after the first.
+//! simd128, a plain array natively; on x86-64 CPUs with AVX2 and FMA the GEMM micro-kernel
+//! uses eight lanes and fused multiply-adds instead, chosen at run time (`gemm.rs`).
+//! Temporaries live in a [`Scratch`] that grows on first use and never shrinks, so a forward
+//! pass allocates nothing after the first.
 //!
 //! Geometry is validated once, at plan time ([`ConvGeometry::validate`],
 //! [`PoolGeometry::validate`], [`MatRef::validate`]); the kernels then assume it and only

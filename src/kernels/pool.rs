@@ -226,19 +226,21 @@ pub fn pool2d(
                 dilation: c.dilation,
                 is_max,
             };
+            let finish = |acc: F32x4| {
+                if is_max {
+                    acc
+                } else if divisor == 0 {
+                    F32x4::zero()
+                } else {
+                    acc / F32x4::splat(divisor as f32)
+                }
+            };
             let mut ox = inner.start;
             while ox + LANES <= inner.end {
                 let x0 = ox * c.stride - c.before;
                 let mut store = |values: &[F32x4]| {
                     for (v, &acc) in values.iter().enumerate() {
-                        let value = if is_max {
-                            acc
-                        } else if divisor == 0 {
-                            F32x4::zero()
-                        } else {
-                            acc / F32x4::splat(divisor as f32)
-                        };
-                        value.store_slice(&mut out_row[ox + v * LANES..]);
+                        finish(acc).store_slice(&mut out_row[ox + v * LANES..]);
                     }
                 };
                 // Up to four vectors together (a 14-wide interior has three): independent
@@ -252,6 +254,14 @@ pub fn pool2d(
                     _ => store(&taps.reduce::<4>(x0)),
                 }
                 ox += vectors * LANES;
+            }
+            // The interior's last outputs: one more vector ending where it ends, which writes
+            // some outputs again (the same values), instead of up to three scalar ones.
+            if ox < inner.end {
+                ox = inner.end - LANES;
+                let [acc] = taps.reduce::<1>(ox * c.stride - c.before);
+                finish(acc).store_slice(&mut out_row[ox..]);
+                ox = inner.end;
             }
             let right = ox..window.cols.end;
             for (out, ox) in out_row[right.clone()].iter_mut().zip(right) {
