@@ -101,8 +101,9 @@ pub struct AxisResolution {
     /// past `after`; the overhang is counted here too, as PyTorch pads it implicitly.
     pub consumed_before: usize,
     pub consumed_after: usize,
-    /// Padded positions (input and after-padding) past the end of the last window.
-    /// In floor mode this is `(n + pb + pa − ke) mod s`.
+    /// Padded positions past the end of the last window: `(n + pb + pa − ke) mod s` in floor
+    /// mode (docs/definitions.md §2), 0 when a ceil-mode window overhangs. When the last window
+    /// ends inside the before-padding, the before-padding behind it counts too.
     pub unread_tail: usize,
     /// Real input pixels past the end of the last window: information the layer drops.
     pub input_unread: usize,
@@ -210,9 +211,11 @@ pub fn resolve(
         output,
         consumed_before: before,
         consumed_after: (last_end - n + 1).max(0) as usize,
+        // Measured on the padded axis, so it is the definition's `mod s` in floor mode even
+        // when the last window ends in the before-padding; a ceil-mode overhang leaves none.
+        unread_tail: (n + after as i64 - 1 - last_end).max(0) as usize,
         // A last window that ends in the before-padding (stride past a tiny input) leaves
         // all of the input unread, not more: clamp to what there is.
-        unread_tail: (n + after as i64 - 1 - last_end).clamp(0, n + after as i64) as usize,
         input_unread: (n - 1 - last_end).clamp(0, n) as usize,
     })
 }
@@ -280,7 +283,8 @@ mod tests {
     #[test]
     fn a_window_wholly_in_the_padding_leaves_the_input_unread_not_more() {
         // 1 px, a 1×1 window of stride 3 with 2 px of padding before: the one window reads
-        // position −2, so the one input pixel goes unread (it was reported as 2 of 1).
+        // position −2, so the one input pixel goes unread (it was reported as 2 of 1); the
+        // unread tail is the definition's (1 + 2 + 0 − 1) mod 3 = 2 padded positions.
         let r = resolve(
             1,
             conv(1, 3, 1),
@@ -292,7 +296,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (r.output, r.consumed_after, r.input_unread, r.unread_tail),
-            (1, 0, 1, 1)
+            (1, 0, 1, 2)
         );
     }
 
@@ -327,7 +331,7 @@ mod tests {
         }
         let consumed_before = (-min_start).max(0) as usize;
         let consumed_after = (max_end - n + 1).max(0) as usize;
-        let input_unread = (n - 1 - max_end).max(0) as usize;
+        let input_unread = (n - 1 - max_end).clamp(0, n) as usize;
         (consumed_before, consumed_after, input_unread)
     }
 
