@@ -96,7 +96,7 @@ build_wasm() {
     cargo build --lib --release --target "$WASM_TARGET" --no-default-features
     rm -rf www/pkg
     wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-        "target/$WASM_TARGET/release/padlens.wasm"
+        "${CARGO_TARGET_DIR:-target}/$WASM_TARGET/release/padlens.wasm"
     # The features rustc emits for wasm32 today; -O3 because speed matters more than the
     # few KiB -Oz would save (sizes in BENCHMARKS.md).
     node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
