@@ -12,7 +12,7 @@ pub use score::{PlacedBox, Score};
 
 use crate::error::{DetectErrorKind, DetectField, Error, Location, Result, Subject};
 use crate::infer::inspect::Normalization;
-use crate::infer::{Model, TensorView};
+use crate::infer::Model;
 use crate::padding::PaddingMode;
 use serde::Serialize;
 
@@ -251,6 +251,14 @@ impl DetectGrid {
             _ => unreachable!("a Model's plan has one N×C×H×W input"),
         };
         let placements = Placements::new(image, request.stimulus_size, request.stride)?;
+        // Planned shapes are final: a score that does not fit is refused before any run, and
+        // each run reads the one output chosen here.
+        let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
+        let shapes = outputs
+            .iter()
+            .map(|name| Ok(plan.value(name)?.shape.to_vec()))
+            .collect::<Result<Vec<_>>>()?;
+        let output = &outputs[request.score.select(shapes.iter().map(Vec::as_slice))?];
         let scene = Scene::new(
             &request.background,
             &request.stimulus,
@@ -258,7 +266,6 @@ impl DetectGrid {
             image,
             request.normalization,
         );
-        let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
         let mut input = vec![0f32; 3 * image[0] * image[1]];
         let total = placements.len();
         let mut grid = Grid {
@@ -271,11 +278,8 @@ impl DetectGrid {
             let placed = placements.placed(index);
             scene.input_into(placed.corner, &mut input);
             plan.run(&[&input])?;
-            let views = outputs
-                .iter()
-                .map(|name| plan.value(name))
-                .collect::<Result<Vec<TensorView>>>()?;
-            grid.scores[index] = request.score.evaluate(&views, placed)?;
+            let view = plan.value(output)?;
+            grid.scores[index] = request.score.evaluate(&[view], placed)?;
             grid.done = index + 1;
             if !progress(grid.done, total) {
                 break;

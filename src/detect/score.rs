@@ -125,10 +125,12 @@ impl Score {
         }
     }
 
-    /// The score of one placement from the model's outputs (in the model's order).
-    pub fn evaluate(&self, outputs: &[TensorView], placed: PlacedBox) -> Result<f64> {
+    /// Which of the model's outputs the score reads, by their shapes in the model's order,
+    /// checked to fit: shapes are fixed once a model is planned, so a grid checks this before
+    /// it runs anything.
+    pub fn select<'s>(&self, shapes: impl Iterator<Item = &'s [usize]> + Clone) -> Result<usize> {
         let error = |kind| Error::detect(DetectField::Score, kind);
-        let (needs, rank_fits): (&'static str, fn(&[usize]) -> bool) = match self {
+        let (needs, fits): (&'static str, fn(&[usize]) -> bool) = match self {
             Score::Class(_) | Score::Logit(_) => ("a [1, C]", |s| matches!(s, [1, _])),
             Score::Heatmap(_) => ("a [1, C, h, w]", |s| matches!(s, [1, _, _, _])),
             Score::Boxes { .. } => ("a [1, N, 6]", |s| matches!(s, [1, _, 6])),
@@ -136,13 +138,9 @@ impl Score {
         // Classes are the first output's (definitions.md §5); a heatmap or boxes are the first
         // output of their shape, as detectors give several.
         let first_only = matches!(self, Score::Class(_) | Score::Logit(_));
-        let candidates = if first_only {
-            &outputs[..outputs.len().min(1)]
-        } else {
-            outputs
-        };
-        let Some(output) = candidates.iter().find(|o| rank_fits(o.shape)) else {
-            let shapes: Vec<String> = candidates.iter().map(|o| bracketed(o.shape)).collect();
+        let candidates = shapes.take(if first_only { 1 } else { usize::MAX });
+        let Some((index, shape)) = candidates.clone().enumerate().find(|(_, s)| fits(s)) else {
+            let shapes: Vec<String> = candidates.map(bracketed).collect();
             return Err(error(DetectErrorKind::OutputShape {
                 score: self.to_string(),
                 needs,
@@ -153,23 +151,32 @@ impl Score {
                 },
             }));
         };
+        let classes = shape[1];
+        if let Score::Class(k) | Score::Logit(k) | Score::Heatmap(k) = *self {
+            if k >= classes {
+                let which = if first_only {
+                    "the first output"
+                } else {
+                    "the output"
+                };
+                return Err(error(DetectErrorKind::ClassOutOfRange {
+                    score: self.to_string(),
+                    output: format!("{which} {}", bracketed(shape)),
+                    classes,
+                }));
+            }
+        }
+        Ok(index)
+    }
+
+    /// The score of one placement from the model's outputs (in the model's order; a grid
+    /// passes only the one [`Score::select`] chose).
+    pub fn evaluate(&self, outputs: &[TensorView], placed: PlacedBox) -> Result<f64> {
+        let output = outputs[self.select(outputs.iter().map(|o| o.shape))?];
         let k = match *self {
             Score::Class(k) | Score::Logit(k) | Score::Heatmap(k) => k,
             Score::Boxes { class, .. } => class,
         };
-        let classes = output.shape[1];
-        if !matches!(self, Score::Boxes { .. }) && k >= classes {
-            let which = if first_only {
-                "the first output"
-            } else {
-                "the output"
-            };
-            return Err(error(DetectErrorKind::ClassOutOfRange {
-                score: self.to_string(),
-                output: format!("{which} {}", bracketed(output.shape)),
-                classes,
-            }));
-        }
         let data = output.data;
         Ok(match *self {
             Score::Logit(_) => f64::from(data[k]),
