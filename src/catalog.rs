@@ -5,6 +5,7 @@
 
 use crate::analysis::explainer;
 use crate::analysis::utilization::MEMORY_LIMIT_MIB;
+use crate::detect;
 use crate::geometry::MAX_EXTENT;
 use crate::net::transform::Framework;
 use crate::net::zoo::ZOO;
@@ -34,6 +35,20 @@ pub struct Catalog {
     pub centre_rule: &'static str,
     /// How an image is brought to a model's input (the Model page's menu).
     pub normalizations: Vec<NormalizationInfo>,
+    /// Stimulus-detectability grids (definitions.md §5).
+    pub detect: DetectInfo,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DetectInfo {
+    pub backgrounds: Vec<detect::Kind>,
+    pub stimuli: Vec<detect::Kind>,
+    pub scores: Vec<detect::Kind>,
+    pub stimulus_size: usize,
+    pub stride: usize,
+    pub threshold: f64,
+    /// τ of `boxes:K` without `@τ`.
+    pub iou: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -170,6 +185,15 @@ pub fn catalog() -> Catalog {
                 label: "ImageNet mean and std (torchvision)",
             },
         ],
+        detect: DetectInfo {
+            backgrounds: detect::BACKGROUNDS.to_vec(),
+            stimuli: detect::STIMULI.to_vec(),
+            scores: detect::SCORES.to_vec(),
+            stimulus_size: detect::DEFAULT_STIMULUS_SIZE,
+            stride: detect::DEFAULT_STRIDE,
+            threshold: detect::DEFAULT_THRESHOLD,
+            iou: detect::score::DEFAULT_IOU,
+        },
     }
 }
 

@@ -214,6 +214,100 @@ pub enum ModelErrorKind {
     NotProjectable { reason: String },
 }
 
+/// A stimulus-detectability request (definitions.md §5) that cannot run: the setting at fault
+/// and what is wrong with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetectError {
+    pub field: DetectField,
+    pub kind: DetectErrorKind,
+}
+
+impl fmt::Display for DetectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field.words(), self.kind)
+    }
+}
+
+/// The settings of a detectability grid, as a user interface names its controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectField {
+    Model,
+    Background,
+    Stimulus,
+    StimulusSize,
+    Stride,
+    Score,
+}
+
+impl DetectField {
+    /// The field's name in data (`Location::field`, the page's controls).
+    pub fn name(self) -> &'static str {
+        match self {
+            DetectField::Model => "model",
+            DetectField::Background => "background",
+            DetectField::Stimulus => "stimulus",
+            DetectField::StimulusSize => "stimulus_size",
+            DetectField::Stride => "stride",
+            DetectField::Score => "score",
+        }
+    }
+
+    /// The field in a message.
+    pub fn words(self) -> &'static str {
+        match self {
+            DetectField::StimulusSize => "stimulus size",
+            other => other.name(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum DetectErrorKind {
+    /// A name that is not in the table (`crate::detect::BACKGROUNDS`, `STIMULI`, `SCORES`).
+    #[error("unknown `{text}`; expected {expected}")]
+    Unknown { text: String, expected: String },
+    /// A known name with a malformed argument, e.g. `noise:x` or `boxes:1@2`.
+    #[error("malformed `{text}`: expected {expected}")]
+    Malformed { text: String, expected: String },
+    #[error("must be at least 1, got 0")]
+    Zero,
+    #[error("a stimulus of {size}×{size} pixels does not fit in the {height}×{width} image")]
+    LargerThanImage {
+        size: usize,
+        height: usize,
+        width: usize,
+    },
+    #[error(
+        "{score} but {output} has {classes} classes (0–{})",
+        classes.saturating_sub(1)
+    )]
+    ClassOutOfRange {
+        score: String,
+        /// The output read, in words: "the first output `logits`".
+        output: String,
+        classes: usize,
+    },
+    #[error("{score} needs {needs} output, got {got}")]
+    OutputShape {
+        score: String,
+        /// The shape it reads, e.g. "a [1, C, h, w]".
+        needs: &'static str,
+        /// The model's outputs' shapes.
+        got: String,
+    },
+    #[error("an image of {width}×{height} pixels needs {needed} bytes ({what}), got {got}")]
+    ImageData {
+        width: usize,
+        height: usize,
+        what: &'static str,
+        needed: usize,
+        got: usize,
+    },
+    #[error("the model takes {channels} channels; detectability grids compose RGB images (3)")]
+    Channels { channels: usize },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("layer `{layer}`, {axis} axis: {source}")]
@@ -314,6 +408,8 @@ pub enum Error {
     MapShape(usize, usize, usize, usize),
     #[error("{0}")]
     Model(ModelError),
+    #[error("{0}")]
+    Detect(DetectError),
 }
 
 /// Which of the user's inputs an error is about, so a user interface can put the message
@@ -371,6 +467,11 @@ impl Location {
 }
 
 impl Error {
+    /// A detectability setting that cannot be used.
+    pub fn detect(field: DetectField, kind: DetectErrorKind) -> Self {
+        Error::Detect(DetectError { field, kind })
+    }
+
     pub fn layer(layer: &str, axis: Axis, source: AxisError) -> Self {
         Error::Layer {
             layer: layer.to_owned(),
@@ -472,6 +573,10 @@ impl Error {
                     ModelErrorKind::SwapBreaksShapes { .. } => Subject::Padding,
                     _ => Subject::Model,
                 })
+            },
+            Error::Detect(detect) => match detect.field {
+                DetectField::Model => Location::of(Subject::Model),
+                field => Location::of(Subject::Request).with_field(field.name()),
             },
         }
     }

@@ -5,13 +5,15 @@
 //! ([`geometry`]), padding modes ([`padding`]), network graphs and a torchvision-exact zoo
 //! ([`net`]), utilization maps ([`analysis`]) and their colour-mapped pictures ([`render`]),
 //! ONNX models ([`onnx`]) run by an inference engine ([`infer`]) on f32 kernels
-//! (convolution, pooling, GEMM; [`kernels`]) under any padding mode;
+//! (convolution, pooling, GEMM; [`kernels`]) under any padding mode, and the
+//! stimulus-detectability grids computed with them ([`detect`]);
 //! [`catalog`] lists names, labels and limits for user interfaces. `wasm.rs` only converts
 //! types for the browser. The definitions the code cites (`definitions.md §N`) are in
 //! `docs/definitions.md`.
 
 pub mod analysis;
 pub mod catalog;
+pub mod detect;
 pub mod error;
 pub mod geometry;
 pub mod infer;

@@ -234,8 +234,8 @@ pub struct MeanFeatureMaps {
 }
 
 /// A uniform float in [0, 1) from the top 24 bits of a PCG32 draw: every value is a multiple
-/// of 2^−24, exact in f32.
-fn unit(rng: &mut Pcg32) -> f32 {
+/// of 2^−24, exact in f32. The detectability grids' noise background draws the same way.
+pub(crate) fn unit(rng: &mut Pcg32) -> f32 {
     (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
 }
 
@@ -344,6 +344,16 @@ pub enum Normalization {
 const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
+impl Normalization {
+    /// A [0, 1] value of RGB channel `channel` (0 red, 1 green, 2 blue) as the model takes it.
+    pub fn apply(self, channel: usize, value: f32) -> f32 {
+        match self {
+            Normalization::None => value,
+            Normalization::ImageNet => (value - IMAGENET_MEAN[channel]) / IMAGENET_STD[channel],
+        }
+    }
+}
+
 /// An RGBA image (8 bits per channel, row-major, `width × height`) as a 1×C×H×W input at
 /// `size`: resized with bilinear filtering (half-pixel centres, no antialiasing — as ONNX
 /// Resize `linear` / `half_pixel`) when its size differs, scaled to [0, 1], normalised. One
@@ -389,9 +399,9 @@ pub fn image_input(
                 resized[c * out_plane + i]
             };
         }
-        if normalization == Normalization::ImageNet && channels == 3 {
+        if channels == 3 {
             for t in target.iter_mut() {
-                *t = (*t - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+                *t = normalization.apply(c, *t);
             }
         }
     }
@@ -399,7 +409,13 @@ pub fn image_input(
 }
 
 /// Bilinear resize of `planes` C×H×W to C×`to`, one axis at a time through Resize's taps.
-fn resize_planes(planes: &[f32], channels: usize, from: [usize; 2], to: [usize; 2]) -> Vec<f32> {
+/// Images given to a model and the detectability grids' backgrounds and stimuli share it.
+pub(crate) fn resize_planes(
+    planes: &[f32],
+    channels: usize,
+    from: [usize; 2],
+    to: [usize; 2],
+) -> Vec<f32> {
     if from == to {
         return planes.to_vec();
     }

@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod detect_commands;
 mod label_font;
 mod model_commands;
 
@@ -47,6 +48,10 @@ enum Command {
     Features(model_commands::FeaturesArgs),
     /// Mean filters of an ONNX model's k×k conv layers, with their asymmetry.
     Filters(model_commands::FiltersArgs),
+    /// Stimulus-detectability grid of an ONNX model: a stimulus placed at every position of a
+    /// grid over a background, and how well the model detects it there (definitions.md §5).
+    /// Every placement runs the whole model (full recomputation).
+    Detect(detect_commands::DetectArgs),
 }
 
 #[derive(Parser)]
@@ -207,6 +212,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Infer(args) => model_commands::infer(args),
         Command::Features(args) => model_commands::features(args),
         Command::Filters(args) => model_commands::filters(args),
+        Command::Detect(args) => detect_commands::detect(args),
     }
 }
 

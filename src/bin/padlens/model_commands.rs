@@ -84,7 +84,7 @@ pub enum FilterFormat {
     Png,
 }
 
-fn read_model(path: &Path) -> Result<Model, String> {
+pub(crate) fn read_model(path: &Path) -> Result<Model, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Model::from_onnx(bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
