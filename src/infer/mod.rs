@@ -14,6 +14,7 @@ pub mod model;
 pub mod ops;
 pub mod plan;
 pub mod projection;
+pub mod region;
 pub mod step;
 pub mod tensor;
 

@@ -243,6 +243,31 @@ impl Plan {
         &self.steps
     }
 
+    /// Storages of run-time values (a step's `output`, an operand's `Operand::Storage`).
+    pub(crate) fn storage_count(&self) -> usize {
+        self.buffer_of.len()
+    }
+
+    /// The storage and shape of run-time input `index`.
+    pub(crate) fn input_storage(&self, index: usize) -> Option<(usize, &[usize])> {
+        match self.values.get(self.inputs.get(index)?.0)? {
+            Value::Runtime { storage, shape } => Some((*storage, shape.as_slice())),
+            _ => None,
+        }
+    }
+
+    /// Every run-time value's name and storage, in the graph's order (several values share a
+    /// storage where a step works in place).
+    pub fn runtime_values(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.names
+            .iter()
+            .zip(&self.values)
+            .filter_map(|(name, value)| match value {
+                Value::Runtime { storage, .. } => Some((name.as_str(), *storage)),
+                _ => None,
+            })
+    }
+
     /// Multiply-adds of one run.
     pub fn multiply_adds(&self) -> f64 {
         self.steps.iter().map(|s| s.kernel.multiply_adds()).sum()
