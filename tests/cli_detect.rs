@@ -3,7 +3,7 @@
 #![cfg(feature = "cli")]
 
 use padlens::detect::{
-    Background, DetectGrid, DetectRequest, RgbImage, RgbaImage, Score, Stimulus,
+    Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
 };
 use padlens::infer::inspect::Normalization;
 use padlens::infer::Model;
@@ -63,7 +63,7 @@ fn core_grid(background: Background, stimulus: Stimulus, score: Score) -> Vec<f6
         score,
         normalization: Normalization::None,
     };
-    DetectGrid::full(&model, &request, &mut |_, _| true)
+    DetectGrid::compute(&model, &request, Evaluation::Full, &mut |_, _| true)
         .unwrap()
         .scores
 }

@@ -185,3 +185,70 @@ fn changes_stay_inside_their_regions() {
     }
     assert!(checked >= 6 * 6 * boxes.len(), "only {checked} cases ran");
 }
+
+/// A run that recomputes only the changed regions ([`Plan::run_changed`]) equals a full run,
+/// bit for bit, for every value; [`Plan::restore`] between boxes brings back the baseline, so
+/// each box after the first also checks the restore before it.
+#[test]
+fn incremental_runs_equal_full_runs() {
+    let boxes = [
+        (0, 0, 16),
+        (208, 208, 16),
+        (0, 101, 16),
+        (117, 223, 1),
+        (97, 61, 16),
+    ];
+    let input = image(3 * 224 * 224, 11);
+    let mut checked = 0;
+    for name in MODELS {
+        let model = model(name);
+        for padding in [
+            None,
+            Some(PaddingMode::Circular),
+            Some(PaddingMode::Reflect),
+            Some(PaddingMode::Symmetric),
+            Some(PaddingMode::Replicate),
+            Some(PaddingMode::Partial),
+            Some(PaddingMode::Valid),
+            Some(PaddingMode::Full),
+        ] {
+            let Ok(mut incremental) = model.plan_incremental(None, padding) else {
+                continue;
+            };
+            let mut full = model.plan_incremental(None, padding).unwrap();
+            incremental.run(&[&input]).unwrap();
+            let baseline = incremental.baseline().unwrap();
+            for (y0, x0, size) in boxes {
+                let what = format!("{name}, {padding:?}, box {:?}", (y0, x0, size));
+                let mut changed = input.clone();
+                for c in 0..3 {
+                    for y in y0..y0 + size {
+                        for x in x0..x0 + size {
+                            changed[c * 224 * 224 + y * 224 + x] =
+                                1.0 - changed[c * 224 * 224 + y * 224 + x];
+                        }
+                    }
+                }
+                let regions = incremental.changed_regions(y0..y0 + size, x0..x0 + size);
+                incremental.run_changed(&changed, &regions).unwrap();
+                full.run(&[&changed]).unwrap();
+                for ((name, _, _, a), (_, _, _, b)) in
+                    snapshot(&incremental).iter().zip(&snapshot(&full))
+                {
+                    let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same, "{what}: `{name}` differs from a full run");
+                }
+                incremental.restore(&baseline, &regions);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6 * 6 * boxes.len(), "only {checked} cases ran");
+}
+
+#[test]
+fn a_plan_that_shares_buffers_has_no_baseline() {
+    let model = model("resnet18");
+    let plan = model.plan(None, None, &[]).unwrap();
+    assert!(plan.baseline().is_err());
+}

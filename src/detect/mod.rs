@@ -225,16 +225,27 @@ pub fn check_threshold(threshold: f64) -> Result<f64> {
     }
 }
 
-/// A detectability grid computed by running the whole model at every placement.
+/// How a grid's placements are run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluation {
+    /// The whole model at every placement.
+    Full,
+    /// The background once, then per placement only what the stimulus can change
+    /// (definitions.md §5, changed regions): equal to [`Evaluation::Full`] bit for bit.
+    Incremental,
+}
+
+/// A detectability grid.
 pub struct DetectGrid;
 
 impl DetectGrid {
     /// Plans `model` once at the request's size and padding, then runs it at every placement
-    /// in row-major order. `progress(done, total)` is called after each placement; returning
-    /// `false` stops the run, and the grid holds what was done.
-    pub fn full(
+    /// in row-major order, as `evaluation` says. `progress(done, total)` is called after each
+    /// placement; returning `false` stops the run, and the grid holds what was done.
+    pub fn compute(
         model: &Model,
         request: &DetectRequest,
+        evaluation: Evaluation,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Grid> {
         if model.channels() != 3 {
@@ -245,7 +256,10 @@ impl DetectGrid {
                 },
             ));
         }
-        let mut plan = model.plan(request.size, request.padding, &[])?;
+        let mut plan = match evaluation {
+            Evaluation::Full => model.plan(request.size, request.padding, &[])?,
+            Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
+        };
         let image = match plan.inputs().next() {
             Some((_, &[_, _, h, w])) => [h, w],
             _ => unreachable!("a Model's plan has one N×C×H×W input"),
@@ -266,6 +280,13 @@ impl DetectGrid {
             image,
             request.normalization,
         );
+        let baseline = match evaluation {
+            Evaluation::Full => None,
+            Evaluation::Incremental => {
+                plan.run(&[scene.background_input()])?;
+                Some(plan.baseline()?)
+            }
+        };
         let mut input = vec![0f32; 3 * image[0] * image[1]];
         let total = placements.len();
         let mut grid = Grid {
@@ -274,12 +295,27 @@ impl DetectGrid {
             scores: vec![f64::NAN; total],
             done: 0,
         };
+        let s = placements.size;
         for index in 0..total {
             let placed = placements.placed(index);
             scene.input_into(placed.corner, &mut input);
-            plan.run(&[&input])?;
+            let [y0, x0] = placed.corner;
+            let regions = match &baseline {
+                None => {
+                    plan.run(&[&input])?;
+                    None
+                }
+                Some(_) => {
+                    let regions = plan.changed_regions(y0..y0 + s, x0..x0 + s);
+                    plan.run_changed(&input, &regions)?;
+                    Some(regions)
+                }
+            };
             let view = plan.value(output)?;
             grid.scores[index] = request.score.evaluate(&[view], placed)?;
+            if let (Some(baseline), Some(regions)) = (&baseline, &regions) {
+                plan.restore(baseline, regions);
+            }
             grid.done = index + 1;
             if !progress(grid.done, total) {
                 break;
@@ -390,7 +426,7 @@ mod tests {
         let resnet = model("resnet18");
         let request = request();
         let mut calls = Vec::new();
-        let grid = DetectGrid::full(&resnet, &request, &mut |done, total| {
+        let grid = DetectGrid::compute(&resnet, &request, Evaluation::Full, &mut |done, total| {
             calls.push((done, total));
             true
         })
@@ -430,9 +466,44 @@ mod tests {
     }
 
     #[test]
+    fn incremental_grids_equal_full_ones() {
+        let resnet = model("resnet18");
+        for padding in [
+            None,
+            Some(PaddingMode::Circular),
+            Some(PaddingMode::Reflect),
+        ] {
+            let request = DetectRequest {
+                padding,
+                stimulus_size: 8,
+                stride: 4,
+                ..request()
+            };
+            let grid = |evaluation| {
+                DetectGrid::compute(&resnet, &request, evaluation, &mut |_, _| true).unwrap()
+            };
+            let (full, incremental) = (grid(Evaluation::Full), grid(Evaluation::Incremental));
+            assert_eq!(full.done, 81);
+            let same = full
+                .scores
+                .iter()
+                .zip(&incremental.scores)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{padding:?}: {:?} vs {:?}",
+                full.scores, incremental.scores
+            );
+        }
+    }
+
+    #[test]
     fn a_grid_stops_when_cancelled_and_refuses_bad_requests() {
         let resnet = model("resnet18");
-        let grid = DetectGrid::full(&resnet, &request(), &mut |done, _| done < 5).unwrap();
+        let grid = DetectGrid::compute(&resnet, &request(), Evaluation::Full, &mut |done, _| {
+            done < 5
+        })
+        .unwrap();
         assert_eq!(grid.done, 5);
         assert!(grid.scores[..5].iter().all(|s| s.is_finite()));
         assert!(grid.scores[5..].iter().all(|s| s.is_nan()));
@@ -441,14 +512,15 @@ mod tests {
             stimulus_size: 41,
             ..request()
         };
-        let error = DetectGrid::full(&resnet, &too_large, &mut |_, _| true).unwrap_err();
+        let error = DetectGrid::compute(&resnet, &too_large, Evaluation::Full, &mut |_, _| true)
+            .unwrap_err();
         assert_eq!(error.location().field.as_deref(), Some("stimulus_size"));
         let heatmap = DetectRequest {
             score: Score::Heatmap(0),
             ..request()
         };
         assert_eq!(
-            DetectGrid::full(&resnet, &heatmap, &mut |_, _| true)
+            DetectGrid::compute(&resnet, &heatmap, Evaluation::Full, &mut |_, _| true)
                 .unwrap_err()
                 .to_string(),
             "score: heatmap:0 needs a [1, C, h, w] output, got [1, 1000]"

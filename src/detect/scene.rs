@@ -322,6 +322,11 @@ impl Scene {
 
     /// Writes the model's 1×3×H×W input for the placement at `[y0, x0]` into `input`:
     /// composited, then normalised.
+    /// The background alone, normalised: the baseline run of an incremental grid.
+    pub fn background_input(&self) -> &[f32] {
+        &self.normalised
+    }
+
     pub fn input_into(&self, corner: [usize; 2], input: &mut [f32]) {
         input.copy_from_slice(&self.normalised);
         self.paint(corner, input, self.normalization);

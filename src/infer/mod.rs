@@ -19,7 +19,7 @@ pub mod step;
 pub mod tensor;
 
 pub use model::Model;
-pub use plan::{Plan, PlanOptions, TensorView};
+pub use plan::{Baseline, Plan, PlanOptions, TensorView};
 
 /// The most elements any one run-time value may have: 2^28 f32 is 1 GiB, a quarter of a
 /// WebAssembly instance's 4 GiB. ResNet-50's largest activation at 224×224 has 802 816.

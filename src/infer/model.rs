@@ -107,6 +107,21 @@ impl Model {
         self.plan_with(size, padding, keep, true)
     }
 
+    /// As [`Model::plan`], keeping every run-time value in a buffer of its own, as
+    /// [`Plan::run_changed`] needs.
+    pub fn plan_incremental(
+        &self,
+        size: Option<[usize; 2]>,
+        padding: Option<PaddingMode>,
+    ) -> Result<Plan> {
+        let names: Vec<String> = self
+            .plan(size, padding, &[])?
+            .runtime_values()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        self.plan(size, padding, &names)
+    }
+
     fn plan_with(
         &self,
         size: Option<[usize; 2]>,

@@ -11,6 +11,7 @@ use super::fold::{self, folds};
 use super::graph::{AspectPolicy, AutoPad, Graph, Node, Op, PoolOp, Unary, ValueId, Window};
 use super::ops::movement::{Pad, Slice, Transpose, MAX_RANK};
 use super::ops::resize;
+use super::region::Changed;
 use super::step::{self, Kernel, Operand, ResizeStage};
 use super::tensor::{
     broadcast_shapes, broadcast_strides, element_count, normalize_axis, shape_text, strides, Data,
@@ -19,7 +20,8 @@ use super::tensor::{
 use crate::error::{Axis, Error, ModelError, ModelErrorKind, Result};
 use crate::geometry::{resolve, AxisResolution, AxisWindow, PaddingSpec};
 use crate::kernels::{
-    Activation, ConvGeometry, GlobalPool, KernelError, PoolGeometry, PoolKind, Scratch,
+    Activation, ConvGeometry, GlobalPool, KernelError, OutputWindow, PoolGeometry, PoolKind,
+    Scratch,
 };
 use crate::padding::PaddingMode;
 use std::collections::HashMap;
@@ -83,6 +85,12 @@ pub struct Plan {
     outputs: Vec<ValueId>,
     kept: Vec<ValueId>,
     scratch: Scratch,
+}
+
+/// Every buffer of a plan after a baseline run ([`Plan::baseline`]).
+#[derive(Debug)]
+pub struct Baseline {
+    buffers: Vec<Vec<f32>>,
 }
 
 /// A read-only view of a value after a run.
@@ -352,6 +360,120 @@ impl Plan {
             }
         }
         buffers[out_buffer] = output;
+    }
+
+    /// Copies of every buffer after a run: where [`Plan::run_changed`] starts from and what
+    /// [`Plan::restore`] puts back. Refused unless every storage has a buffer of its own (a
+    /// plan that keeps every run-time value, [`super::Model::plan_incremental`]): a shared
+    /// buffer would hold a later value's data, not the baseline's.
+    pub fn baseline(&self) -> Result<Baseline> {
+        let mut owners = vec![usize::MAX; self.buffers.len()];
+        for (storage, &buffer) in self.buffer_of.iter().enumerate() {
+            if owners[buffer] != usize::MAX && owners[buffer] != storage {
+                return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+                    message: "an incremental run needs a plan that keeps every value".into(),
+                })));
+            }
+            owners[buffer] = storage;
+        }
+        Ok(Baseline {
+            buffers: self.buffers.clone(),
+        })
+    }
+
+    /// Runs again after the first input became `input`, which differs from the baseline run's
+    /// only as `regions` ([`Plan::changed_regions`]) says: a step whose output did not change
+    /// is skipped, a convolution or pooling step recomputes its output's rectangle, any other
+    /// step runs whole. The plan must hold the baseline (after [`Plan::baseline`] or
+    /// [`Plan::restore`]); afterwards every value equals a full run's on `input`.
+    pub fn run_changed(&mut self, input: &[f32], regions: &[Changed]) -> Result<()> {
+        let Some((id, shape)) = self.inputs.first() else {
+            return Ok(());
+        };
+        let Value::Runtime { storage, .. } = &self.values[*id] else {
+            return Ok(());
+        };
+        if input.len() != element_count(shape) {
+            return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+                message: format!(
+                    "input `{}` is planned as {} ({} values), got {} values",
+                    self.names[*id],
+                    shape_text(shape),
+                    element_count(shape),
+                    input.len()
+                ),
+            })));
+        }
+        let buffer = self.buffer_of[*storage];
+        self.buffers[buffer][..input.len()].copy_from_slice(input);
+        for index in 0..self.steps.len() {
+            match &regions[self.steps[index].output] {
+                Changed::Nothing => {}
+                Changed::Rect { rows, cols } => {
+                    let window = OutputWindow {
+                        rows: rows.clone(),
+                        cols: cols.clone(),
+                    };
+                    if !self.run_step_window(index, &window) {
+                        self.run_step(index);
+                    }
+                }
+                Changed::All => self.run_step(index),
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the baseline back where a run after `regions` changed it (the first input whole).
+    pub fn restore(&mut self, baseline: &Baseline, regions: &[Changed]) {
+        if let Some((id, _)) = self.inputs.first() {
+            if let Value::Runtime { storage, .. } = &self.values[*id] {
+                let buffer = self.buffer_of[*storage];
+                self.buffers[buffer].copy_from_slice(&baseline.buffers[buffer]);
+            }
+        }
+        for step in &self.steps {
+            let buffer = self.buffer_of[step.output];
+            let (now, then) = (&mut self.buffers[buffer], &baseline.buffers[buffer]);
+            match &regions[step.output] {
+                Changed::Nothing => {}
+                Changed::Rect { rows, cols } if step.shape.len() == 4 => {
+                    let (h, w) = (step.shape[2], step.shape[3]);
+                    let planes = step.shape[0] * step.shape[1];
+                    for plane in 0..planes {
+                        for y in rows.clone() {
+                            let at = plane * h * w + y * w;
+                            now[at + cols.start..at + cols.end]
+                                .copy_from_slice(&then[at + cols.start..at + cols.end]);
+                        }
+                    }
+                }
+                _ => now.copy_from_slice(then),
+            }
+        }
+    }
+
+    /// Runs step `index` for its output's `window` only, if its kernel can.
+    fn run_step_window(&mut self, index: usize, window: &OutputWindow) -> bool {
+        let step = &self.steps[index];
+        let Some(Operand::Storage(input)) = step.inputs.first() else {
+            return false;
+        };
+        let out_buffer = self.buffer_of[step.output];
+        let in_buffer = self.buffer_of[*input];
+        if out_buffer == in_buffer {
+            return false;
+        }
+        let mut output = std::mem::take(&mut self.buffers[out_buffer]);
+        let done = step::run_window(
+            &step.kernel,
+            &self.buffers[in_buffer],
+            &mut output,
+            window,
+            &mut self.scratch,
+        );
+        self.buffers[out_buffer] = output;
+        done
     }
 
     /// A copy of a value after a run, constants of either element type included.

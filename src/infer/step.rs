@@ -184,6 +184,59 @@ impl Kernel {
     }
 }
 
+/// Runs a convolution or pooling kernel on input `x` for the positions of `window` only (of
+/// every image and channel); the rest of `output` is left as it is. Returns `false`, doing
+/// nothing, for any other kernel.
+pub fn run_window(
+    kernel: &Kernel,
+    x: &[f32],
+    output: &mut [f32],
+    window: &OutputWindow,
+    scratch: &mut Scratch,
+) -> bool {
+    match kernel {
+        Kernel::Conv {
+            geometry,
+            packed: Some(packed),
+            activation,
+            batch,
+            ..
+        } => {
+            let (input_len, output_len) = (geometry.input_len(), geometry.output_len());
+            for image in 0..*batch {
+                kernels::conv2d(
+                    geometry,
+                    packed,
+                    &x[image * input_len..(image + 1) * input_len],
+                    &mut output[image * output_len..(image + 1) * output_len],
+                    window,
+                    *activation,
+                    scratch,
+                );
+            }
+            true
+        }
+        Kernel::Pool {
+            geometry,
+            kind,
+            batch,
+        } => {
+            let (input_len, output_len) = (geometry.input_len(), geometry.output_len());
+            for image in 0..*batch {
+                kernels::pool2d(
+                    geometry,
+                    *kind,
+                    &x[image * input_len..(image + 1) * input_len],
+                    &mut output[image * output_len..(image + 1) * output_len],
+                    window,
+                );
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Runs a kernel that writes `output` (not in place); `operand(i)` is its i-th operand. A
 /// closure rather than a list, so that a run allocates nothing.
 pub fn run<'a>(
@@ -194,46 +247,13 @@ pub fn run<'a>(
 ) {
     let x = operand(0);
     match kernel {
-        Kernel::Conv {
-            geometry,
-            packed,
-            activation,
-            batch,
-            ..
-        } => {
-            let Some(packed) = packed else {
-                return;
-            };
-            let (input_len, output_len) = (geometry.input_len(), geometry.output_len());
+        Kernel::Conv { geometry, .. } => {
             let window = OutputWindow::full(geometry.rows.output, geometry.cols.output);
-            for image in 0..*batch {
-                kernels::conv2d(
-                    geometry,
-                    packed,
-                    &x[image * input_len..(image + 1) * input_len],
-                    &mut output[image * output_len..(image + 1) * output_len],
-                    &window,
-                    *activation,
-                    scratch,
-                );
-            }
+            run_window(kernel, x, output, &window, scratch);
         }
-        Kernel::Pool {
-            geometry,
-            kind,
-            batch,
-        } => {
-            let (input_len, output_len) = (geometry.input_len(), geometry.output_len());
+        Kernel::Pool { geometry, .. } => {
             let window = OutputWindow::full(geometry.rows.output, geometry.cols.output);
-            for image in 0..*batch {
-                kernels::pool2d(
-                    geometry,
-                    *kind,
-                    &x[image * input_len..(image + 1) * input_len],
-                    &mut output[image * output_len..(image + 1) * output_len],
-                    &window,
-                );
-            }
+            run_window(kernel, x, output, &window, scratch);
         }
         Kernel::GlobalPool {
             kind,

@@ -6,7 +6,7 @@ use crate::{format_relative, map_png, parse_mode, parse_size, write_output};
 use clap::{Parser, ValueEnum};
 use ndarray_npy::WriteNpyExt;
 use padlens::detect::{
-    self, Background, DetectGrid, DetectRequest, RgbImage, RgbaImage, Score, Stimulus,
+    self, Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
 };
 use padlens::infer::inspect::Normalization;
 use padlens::padding::PaddingMode;
@@ -50,6 +50,10 @@ pub struct DetectArgs {
     threshold: f64,
     #[arg(long, value_enum)]
     format: GridFormat,
+    /// Run the whole model at every placement instead of only what the stimulus can change
+    /// (the same grid, bit for bit: for checking).
+    #[arg(long)]
+    full: bool,
     /// Where to write the grid.
     #[arg(long)]
     out: PathBuf,
@@ -165,7 +169,12 @@ pub fn detect(args: DetectArgs) -> Result<(), String> {
     };
     let model = read_model(&args.model)?;
     let interactive = std::io::stderr().is_terminal();
-    let grid = DetectGrid::full(&model, &request, &mut |done, total| {
+    let evaluation = if args.full {
+        Evaluation::Full
+    } else {
+        Evaluation::Incremental
+    };
+    let grid = DetectGrid::compute(&model, &request, evaluation, &mut |done, total| {
         if interactive {
             eprint!("\rdetect: {done}/{total}");
         }

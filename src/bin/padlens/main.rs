@@ -50,7 +50,7 @@ enum Command {
     Filters(model_commands::FiltersArgs),
     /// Stimulus-detectability grid of an ONNX model: a stimulus placed at every position of a
     /// grid over a background, and how well the model detects it there (definitions.md §5).
-    /// Every placement runs the whole model (full recomputation).
+    /// Each placement recomputes only what the stimulus can change (`--full`: the whole model).
     Detect(detect_commands::DetectArgs),
 }
 
