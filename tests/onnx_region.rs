@@ -22,6 +22,27 @@ const MODELS: [&str; 6] = [
     "densenet121",
 ];
 
+/// Stimulus boxes `(row, column, side)`: the corners, a border, one pixel on a border, inside.
+const BOXES: [(usize, usize, usize); 5] = [
+    (0, 0, 16),
+    (208, 208, 16),
+    (0, 101, 16),
+    (117, 223, 1),
+    (97, 61, 16),
+];
+
+/// The models' own padding and every mode swapped in (valid and full where they fit).
+const MODES: [Option<PaddingMode>; 8] = [
+    None,
+    Some(PaddingMode::Circular),
+    Some(PaddingMode::Reflect),
+    Some(PaddingMode::Symmetric),
+    Some(PaddingMode::Replicate),
+    Some(PaddingMode::Partial),
+    Some(PaddingMode::Valid),
+    Some(PaddingMode::Full),
+];
+
 fn model(name: &str) -> Model {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/onnx/models/{name}/model.onnx"));
@@ -132,35 +153,18 @@ fn check_box(
 
 #[test]
 fn changes_stay_inside_their_regions() {
-    let boxes = [
-        (0, 0, 16),     // top-left corner
-        (208, 208, 16), // bottom-right corner
-        (0, 101, 16),   // top border
-        (117, 223, 1),  // one pixel on the right border
-        (97, 61, 16),   // inside
-    ];
-    let modes = [
-        None,
-        Some(PaddingMode::Circular),
-        Some(PaddingMode::Reflect),
-        Some(PaddingMode::Symmetric),
-        Some(PaddingMode::Replicate),
-        Some(PaddingMode::Partial),
-        Some(PaddingMode::Valid),
-        Some(PaddingMode::Full),
-    ];
     let input = image(3 * 224 * 224, 7);
     let mut checked = 0;
     for name in MODELS {
         let model = model(name);
-        for padding in modes {
+        for padding in MODES {
             // Valid and full do not fit every graph (definitions.md §7).
             let Some(mut plan) = plan_keeping_all(&model, padding) else {
                 continue;
             };
             plan.run(&[&input]).unwrap();
             let baseline = snapshot(&plan);
-            for b in boxes {
+            for b in BOXES {
                 let what = format!("{name}, {padding:?}, box {b:?}");
                 // The first layers' regions are smaller than their planes: the check has teeth.
                 // Not at a corner under circular padding: a corner's change wraps to the
@@ -183,7 +187,7 @@ fn changes_stay_inside_their_regions() {
             }
         }
     }
-    assert!(checked >= 6 * 6 * boxes.len(), "only {checked} cases ran");
+    assert!(checked >= 6 * 6 * BOXES.len(), "only {checked} cases ran");
 }
 
 /// A run that recomputes only the changed regions ([`Plan::run_changed`]) equals a full run,
@@ -191,34 +195,18 @@ fn changes_stay_inside_their_regions() {
 /// each box after the first also checks the restore before it.
 #[test]
 fn incremental_runs_equal_full_runs() {
-    let boxes = [
-        (0, 0, 16),
-        (208, 208, 16),
-        (0, 101, 16),
-        (117, 223, 1),
-        (97, 61, 16),
-    ];
     let input = image(3 * 224 * 224, 11);
     let mut checked = 0;
     for name in MODELS {
         let model = model(name);
-        for padding in [
-            None,
-            Some(PaddingMode::Circular),
-            Some(PaddingMode::Reflect),
-            Some(PaddingMode::Symmetric),
-            Some(PaddingMode::Replicate),
-            Some(PaddingMode::Partial),
-            Some(PaddingMode::Valid),
-            Some(PaddingMode::Full),
-        ] {
+        for padding in MODES {
             let Ok(mut incremental) = model.plan_incremental(None, padding) else {
                 continue;
             };
             let mut full = model.plan_incremental(None, padding).unwrap();
             incremental.run(&[&input]).unwrap();
             let baseline = incremental.baseline().unwrap();
-            for (y0, x0, size) in boxes {
+            for (y0, x0, size) in BOXES {
                 let what = format!("{name}, {padding:?}, box {:?}", (y0, x0, size));
                 let mut changed = input.clone();
                 for c in 0..3 {
@@ -243,7 +231,7 @@ fn incremental_runs_equal_full_runs() {
             }
         }
     }
-    assert!(checked >= 6 * 6 * boxes.len(), "only {checked} cases ran");
+    assert!(checked >= 6 * 6 * BOXES.len(), "only {checked} cases ran");
 }
 
 #[test]

@@ -10,7 +10,9 @@ pub mod score;
 pub use scene::{Background, RgbImage, RgbaImage, Scene, Stimulus};
 pub use score::{PlacedBox, Score};
 
-use crate::error::{DetectErrorKind, DetectField, Error, Location, Result, Subject};
+use crate::error::{
+    DetectErrorKind, DetectField, Error, Location, ModelError, ModelErrorKind, Result, Subject,
+};
 use crate::infer::inspect::Normalization;
 use crate::infer::Model;
 use crate::padding::PaddingMode;
@@ -260,10 +262,13 @@ impl DetectGrid {
             Evaluation::Full => model.plan(request.size, request.padding, &[])?,
             Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
         };
-        let image = match plan.inputs().next() {
-            Some((_, &[_, _, h, w])) => [h, w],
-            _ => unreachable!("a Model's plan has one N×C×H×W input"),
+        // A `Model` has one N×C×H×W input (it refuses others when it is made).
+        let Some((_, &[_, _, h, w])) = plan.inputs().next() else {
+            return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+                message: "the model's input is not one N×C×H×W image".into(),
+            })));
         };
+        let image = [h, w];
         let placements = Placements::new(image, request.stimulus_size, request.stride)?;
         // Planned shapes are final: a score that does not fit is refused before any run, and
         // each run reads the one output chosen here.

@@ -404,6 +404,15 @@ impl Plan {
                 ),
             })));
         }
+        if regions.len() != self.buffer_of.len() {
+            return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+                message: format!(
+                    "{} changed regions for a plan of {} values: take them from this plan",
+                    regions.len(),
+                    self.buffer_of.len()
+                ),
+            })));
+        }
         let buffer = self.buffer_of[*storage];
         self.buffers[buffer][..input.len()].copy_from_slice(input);
         for index in 0..self.steps.len() {
@@ -425,7 +434,12 @@ impl Plan {
     }
 
     /// Puts the baseline back where a run after `regions` changed it (the first input whole).
+    /// `baseline` and `regions` must come from this plan.
     pub fn restore(&mut self, baseline: &Baseline, regions: &[Changed]) {
+        if regions.len() != self.buffer_of.len() || baseline.buffers.len() != self.buffers.len() {
+            debug_assert!(false, "a baseline or regions of another plan");
+            return;
+        }
         if let Some((id, _)) = self.inputs.first() {
             if let Value::Runtime { storage, .. } = &self.values[*id] {
                 let buffer = self.buffer_of[*storage];
