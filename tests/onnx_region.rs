@@ -218,7 +218,9 @@ fn incremental_runs_equal_full_runs() {
                     }
                 }
                 let regions = incremental.changed_regions(y0..y0 + size, x0..x0 + size);
-                incremental.run_changed(&changed, &regions).unwrap();
+                incremental
+                    .run_changed(&baseline, &changed, &regions)
+                    .unwrap();
                 full.run(&[&changed]).unwrap();
                 for ((name, _, _, a), (_, _, _, b)) in
                     snapshot(&incremental).iter().zip(&snapshot(&full))

@@ -310,9 +310,9 @@ impl DetectGrid {
                     plan.run(&[&input])?;
                     None
                 }
-                Some(_) => {
+                Some(baseline) => {
                     let regions = plan.changed_regions(y0..y0 + s, x0..x0 + s);
-                    plan.run_changed(&input, &regions)?;
+                    plan.run_changed(baseline, &input, &regions)?;
                     Some(regions)
                 }
             };

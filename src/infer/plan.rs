@@ -384,9 +384,14 @@ impl Plan {
     /// Runs again after the first input became `input`, which differs from the baseline run's
     /// only as `regions` ([`Plan::changed_regions`]) says: a step whose output did not change
     /// is skipped, a convolution or pooling step recomputes its output's rectangle, any other
-    /// step runs whole. The plan must hold the baseline (after [`Plan::baseline`] or
-    /// [`Plan::restore`]); afterwards every value equals a full run's on `input`.
-    pub fn run_changed(&mut self, input: &[f32], regions: &[Changed]) -> Result<()> {
+    /// step runs whole. The plan must hold `baseline` (just taken by [`Plan::baseline`], or
+    /// put back by [`Plan::restore`]); afterwards every value equals a full run's on `input`.
+    pub fn run_changed(
+        &mut self,
+        baseline: &Baseline,
+        input: &[f32],
+        regions: &[Changed],
+    ) -> Result<()> {
         let Some((id, shape)) = self.inputs.first() else {
             return Ok(());
         };
@@ -404,10 +409,11 @@ impl Plan {
                 ),
             })));
         }
-        if regions.len() != self.buffer_of.len() {
+        if regions.len() != self.buffer_of.len() || baseline.buffers.len() != self.buffers.len() {
             return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
                 message: format!(
-                    "{} changed regions for a plan of {} values: take them from this plan",
+                    "{} changed regions (or a baseline) for a plan of {} values: take them from \
+                     this plan",
                     regions.len(),
                     self.buffer_of.len()
                 ),
