@@ -10,6 +10,13 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+// Only the list: this file reads each model's files by path, beside their reference data.
+#[allow(dead_code)]
+#[path = "common/models.rs"]
+mod models;
+
+use models::MODELS;
+
 #[path = "common/allocations.rs"]
 mod allocations;
 
@@ -65,15 +72,6 @@ fn relative_error(actual: &Tensor, expected: &Tensor) -> f32 {
         .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
     error / scale.max(f32::MIN_POSITIVE)
 }
-
-const MODELS: [&str; 6] = [
-    "resnet18",
-    "resnet50",
-    "mobilenet_v2",
-    "vgg11",
-    "googlenet",
-    "densenet121",
-];
 
 #[test]
 fn torchvision_models_match_onnx_runtime() {

@@ -8,6 +8,11 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/models.rs"]
+mod models;
+
+use models::{model, MODELS};
+
 use padlens::analysis::{uneven, utilization};
 use padlens::error::{Error, ModelError, ModelErrorKind};
 use padlens::geometry::{AxisResolution, AxisWindow, PaddingSpec};
@@ -23,26 +28,9 @@ use padlens::net::{zoo, Branch, Combine, Layer, Network, Size, Step, WindowKind,
 use padlens::padding::PaddingMode;
 use std::collections::HashMap;
 
-const MODELS: [&str; 6] = [
-    "resnet18",
-    "resnet50",
-    "mobilenet_v2",
-    "vgg11",
-    "googlenet",
-    "densenet121",
-];
-
 /// The export size, the next odd one (every zoo net is even there but GoogLeNet), a small odd
 /// one and a non-square one.
 const SIZES: [Size; 4] = [[224, 224], [225, 225], [97, 97], [97, 131]];
-
-fn model(name: &str) -> Model {
-    let path = format!(
-        "{}/tests/onnx/models/{name}/model.onnx",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    Model::from_onnx(std::fs::read(path).unwrap()).unwrap()
-}
 
 /// Every window step of a plan of `network`, depth first, with its name.
 fn windows(network: &Network, size: Size) -> Vec<(String, [AxisResolution; 2])> {

@@ -7,20 +7,14 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/models.rs"]
+mod models;
+
+use models::{model, MODELS};
+
 use padlens::infer::region::Changed;
 use padlens::infer::{Model, Plan};
 use padlens::padding::PaddingMode;
-use std::fs;
-use std::path::Path;
-
-const MODELS: [&str; 6] = [
-    "resnet18",
-    "resnet50",
-    "mobilenet_v2",
-    "vgg11",
-    "googlenet",
-    "densenet121",
-];
 
 /// Stimulus boxes `(row, column, side)`: the corners, a border, one pixel on a border, inside.
 const BOXES: [(usize, usize, usize); 5] = [
@@ -42,12 +36,6 @@ const MODES: [Option<PaddingMode>; 8] = [
     Some(PaddingMode::Valid),
     Some(PaddingMode::Full),
 ];
-
-fn model(name: &str) -> Model {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/onnx/models/{name}/model.onnx"));
-    Model::from_onnx(fs::read(path).unwrap()).unwrap()
-}
 
 /// The model planned at 224×224 with every run-time value kept readable.
 fn plan_keeping_all(model: &Model, padding: Option<PaddingMode>) -> Option<Plan> {
