@@ -13,6 +13,9 @@ use crate::analysis::explainer;
 use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::request::{self, MapQuery};
 use crate::analysis::{self, centre_profiles, CentreProfiles, Summary};
+use crate::detect::{
+    Background, DetectRequest, Detector, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
+};
 use crate::error::{Location, Subject};
 use crate::infer::inspect::{self, Forward, MeanFeatureMaps, Normalization};
 use crate::infer::{projection, Model};
@@ -659,6 +662,21 @@ impl ModelJs {
         Ok(NetworkJs { network })
     }
 
+    /// A detectability grid's placements, ready to be scored (definitions.md §5): the model
+    /// planned at the request's size and padding and, unless `full`, the background run once.
+    /// Each worker of the Blind spots page holds one and scores its share of the grid.
+    pub fn detector(&self, request: JsValue) -> Result<DetectorJs, JsValue> {
+        let request: DetectRequestJs = from_js(request, "detectability request")?;
+        let evaluation = if request.full {
+            Evaluation::Full
+        } else {
+            Evaluation::Incremental
+        };
+        let request = request.into_core()?;
+        let inner = Detector::new(&self.model, &request, evaluation).map_err(js_error)?;
+        Ok(DetectorJs { inner })
+    }
+
     /// The model planned for forward passes on images at `{height?, width?, mode?}`.
     pub fn forward(&self, run: JsValue) -> Result<ForwardJs, JsValue> {
         let (size, mode) = ModelRunJs::parse(run)?;
@@ -727,5 +745,101 @@ impl ForwardJs {
             .run_image(rgba, width, height, normalization, top)
             .map_err(js_error)?;
         to_js(&result)
+    }
+}
+
+/// RGBA pixels, 8 bits per channel, row by row: an image the page decoded.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageJs {
+    width: usize,
+    height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    data: js_sys::Uint8Array,
+}
+
+/// `{height?, width?, mode?, background, backgroundImage?, stimulus, stimulusImage?,
+/// stimulusSize, stride, score, normalization, full?}`: a background or stimulus named
+/// `image` comes as its `…Image`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DetectRequestJs {
+    #[serde(default)]
+    height: Option<usize>,
+    #[serde(default)]
+    width: Option<usize>,
+    #[serde(default)]
+    mode: Option<String>,
+    background: String,
+    #[serde(default)]
+    background_image: Option<ImageJs>,
+    stimulus: String,
+    #[serde(default)]
+    stimulus_image: Option<ImageJs>,
+    stimulus_size: usize,
+    stride: usize,
+    score: String,
+    normalization: Normalization,
+    #[serde(default)]
+    full: bool,
+}
+
+impl DetectRequestJs {
+    fn into_core(self) -> Result<DetectRequest, JsValue> {
+        let size = match (self.height, self.width) {
+            (Some(h), Some(w)) => Some([h, w]),
+            (None, None) => None,
+            _ => return Err(request_error("give both height and width, or neither")),
+        };
+        let background = match (self.background.as_str(), self.background_image) {
+            ("image", Some(image)) => Background::Image(
+                RgbImage::from_rgba8(&image.data.to_vec(), image.width, image.height)
+                    .map_err(js_error)?,
+            ),
+            (name, _) => Background::parse(name).map_err(js_error)?,
+        };
+        let stimulus = match (self.stimulus.as_str(), self.stimulus_image) {
+            ("image", Some(image)) => Stimulus::Image(
+                RgbaImage::from_rgba8(&image.data.to_vec(), image.width, image.height)
+                    .map_err(js_error)?,
+            ),
+            (name, _) => Stimulus::parse(name).map_err(js_error)?,
+        };
+        Ok(DetectRequest {
+            size,
+            padding: parse_mode(self.mode)?,
+            background,
+            stimulus,
+            stimulus_size: self.stimulus_size,
+            stride: self.stride,
+            score: Score::parse(&self.score).map_err(js_error)?,
+            normalization: self.normalization,
+        })
+    }
+}
+
+#[wasm_bindgen(js_name = Detector)]
+pub struct DetectorJs {
+    inner: Detector,
+}
+
+#[wasm_bindgen(js_class = Detector)]
+impl DetectorJs {
+    /// `{size, stride, rows, cols, image: [height, width]}`.
+    pub fn placements(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.placements())
+    }
+
+    /// The background as RGBA pixels (H×W, opaque): what the page draws the grid over.
+    #[wasm_bindgen(js_name = backgroundRgba)]
+    pub fn background_rgba(&self) -> Vec<u8> {
+        self.inner.background_rgba8()
+    }
+
+    /// The scores of placements `start … end − 1` (row-major), in order.
+    pub fn scores(&mut self, start: usize, end: usize) -> Result<Vec<f64>, JsValue> {
+        (start..end)
+            .map(|index| self.inner.score(index).map_err(js_error))
+            .collect()
     }
 }

@@ -2,7 +2,8 @@
 //! grid over a background, the model run at each, and a score of how well it is detected.
 //! Where the grid goes dark, the network has a blind spot (the paper's claim 4).
 //!
-//! This is the full computation: every placement runs the whole model, planned once.
+//! A [`Detector`] plans the model once and scores placements one by one, running the whole
+//! model or only what the stimulus changes; [`DetectGrid`] runs it over the whole grid.
 
 pub mod scene;
 pub mod score;
@@ -14,6 +15,7 @@ use crate::error::{
     DetectErrorKind, DetectField, Error, Location, ModelError, ModelErrorKind, Result, Subject,
 };
 use crate::infer::inspect::Normalization;
+use crate::infer::plan::{Baseline, Plan};
 use crate::infer::Model;
 use crate::padding::PaddingMode;
 use serde::Serialize;
@@ -237,19 +239,25 @@ pub enum Evaluation {
     Incremental,
 }
 
-/// A detectability grid.
-pub struct DetectGrid;
+/// A model planned once for one request, ready to score any of its placements: what a worker
+/// holds while it computes its share of a grid (the page spreads placements over a pool).
+pub struct Detector {
+    plan: Plan,
+    /// The background's run, when incremental: every value a placement does not change.
+    baseline: Option<Baseline>,
+    scene: Scene,
+    placements: Placements,
+    /// The output the score reads, chosen once: planned shapes are final.
+    output: String,
+    score: Score,
+    /// The input of the placement being run, reused.
+    input: Vec<f32>,
+}
 
-impl DetectGrid {
-    /// Plans `model` once at the request's size and padding, then runs it at every placement
-    /// in row-major order, as `evaluation` says. `progress(done, total)` is called after each
-    /// placement; returning `false` stops the run, and the grid holds what was done.
-    pub fn compute(
-        model: &Model,
-        request: &DetectRequest,
-        evaluation: Evaluation,
-        progress: &mut dyn FnMut(usize, usize) -> bool,
-    ) -> Result<Grid> {
+impl Detector {
+    /// Plans `model` at the request's size and padding, checks that the score fits its
+    /// outputs and, when incremental, runs the background once.
+    pub fn new(model: &Model, request: &DetectRequest, evaluation: Evaluation) -> Result<Self> {
         if model.channels() != 3 {
             return Err(Error::detect(
                 DetectField::Model,
@@ -270,14 +278,12 @@ impl DetectGrid {
         };
         let image = [h, w];
         let placements = Placements::new(image, request.stimulus_size, request.stride)?;
-        // Planned shapes are final: a score that does not fit is refused before any run, and
-        // each run reads the one output chosen here.
         let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
         let shapes = outputs
             .iter()
             .map(|name| Ok(plan.value(name)?.shape.to_vec()))
             .collect::<Result<Vec<_>>>()?;
-        let output = &outputs[request.score.select(shapes.iter().map(Vec::as_slice))?];
+        let output = outputs[request.score.select(shapes.iter().map(Vec::as_slice))?].clone();
         let scene = Scene::new(
             &request.background,
             &request.stimulus,
@@ -292,7 +298,76 @@ impl DetectGrid {
                 Some(plan.baseline()?)
             }
         };
-        let mut input = vec![0f32; 3 * image[0] * image[1]];
+        Ok(Detector {
+            plan,
+            baseline,
+            scene,
+            placements,
+            output,
+            score: request.score.clone(),
+            input: vec![0f32; 3 * h * w],
+        })
+    }
+
+    pub fn placements(&self) -> Placements {
+        self.placements
+    }
+
+    /// The background as opaque 8-bit RGBA, H×W row by row: what the grid is drawn over.
+    pub fn background_rgba8(&self) -> Vec<u8> {
+        self.scene.background_rgba8()
+    }
+
+    /// The score of placement `index` (row-major over the grid).
+    pub fn score(&mut self, index: usize) -> Result<f64> {
+        if index >= self.placements.len() {
+            return Err(Error::out_of_range(
+                "the placement",
+                index as f64,
+                [0.0, self.placements.len() as f64 - 1.0],
+                Location::of(Subject::Request).with_field("placement"),
+            ));
+        }
+        let placed = self.placements.placed(index);
+        self.scene.input_into(placed.corner, &mut self.input);
+        let [y0, x0] = placed.corner;
+        let s = self.placements.size;
+        let regions = match &self.baseline {
+            None => {
+                self.plan.run(&[&self.input])?;
+                None
+            }
+            Some(baseline) => {
+                let regions = self.plan.changed_regions(y0..y0 + s, x0..x0 + s);
+                self.plan.run_changed(baseline, &self.input, &regions)?;
+                Some(regions)
+            }
+        };
+        let score = self
+            .score
+            .evaluate(&[self.plan.value(&self.output)?], placed);
+        if let (Some(baseline), Some(regions)) = (&self.baseline, &regions) {
+            self.plan.restore(baseline, regions);
+        }
+        score
+    }
+}
+
+/// A detectability grid.
+pub struct DetectGrid;
+
+impl DetectGrid {
+    /// Plans `model` once at the request's size and padding, then runs it at every placement
+    /// in row-major order, as `evaluation` says. `progress(done, total)` is called after each
+    /// placement; returning `false` stops the run, and the grid holds what was done.
+    pub fn compute(
+        model: &Model,
+        request: &DetectRequest,
+        evaluation: Evaluation,
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Result<Grid> {
+        let mut detector = Detector::new(model, request, evaluation)?;
+        let placements = detector.placements();
         let total = placements.len();
         let mut grid = Grid {
             rows: placements.rows,
@@ -300,27 +375,8 @@ impl DetectGrid {
             scores: vec![f64::NAN; total],
             done: 0,
         };
-        let s = placements.size;
         for index in 0..total {
-            let placed = placements.placed(index);
-            scene.input_into(placed.corner, &mut input);
-            let [y0, x0] = placed.corner;
-            let regions = match &baseline {
-                None => {
-                    plan.run(&[&input])?;
-                    None
-                }
-                Some(baseline) => {
-                    let regions = plan.changed_regions(y0..y0 + s, x0..x0 + s);
-                    plan.run_changed(baseline, &input, &regions)?;
-                    Some(regions)
-                }
-            };
-            let view = plan.value(output)?;
-            grid.scores[index] = request.score.evaluate(&[view], placed)?;
-            if let (Some(baseline), Some(regions)) = (&baseline, &regions) {
-                plan.restore(baseline, regions);
-            }
+            grid.scores[index] = detector.score(index)?;
             grid.done = index + 1;
             if !progress(grid.done, total) {
                 break;

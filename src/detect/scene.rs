@@ -320,13 +320,25 @@ impl Scene {
         image
     }
 
-    /// Writes the model's 1×3×H×W input for the placement at `[y0, x0]` into `input`:
-    /// composited, then normalised.
     /// The background alone, normalised: the baseline run of an incremental grid.
     pub fn background_input(&self) -> &[f32] {
         &self.normalised
     }
 
+    /// The background as opaque 8-bit RGBA, row by row: what a grid is drawn over.
+    pub fn background_rgba8(&self) -> Vec<u8> {
+        let plane = self.size[0] * self.size[1];
+        let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        (0..plane)
+            .flat_map(|i| {
+                let [r, g, b] = [0, 1, 2].map(|c| byte(self.background[c * plane + i]));
+                [r, g, b, 255]
+            })
+            .collect()
+    }
+
+    /// Writes the model's 1×3×H×W input for the placement at `[y0, x0]` into `input`:
+    /// composited, then normalised.
     pub fn input_into(&self, corner: [usize; 2], input: &mut [f32]) {
         input.copy_from_slice(&self.normalised);
         self.paint(corner, input, self.normalization);
@@ -500,6 +512,15 @@ mod tests {
         scene.input_into([1, 2], &mut input);
         for (i, (&v, &raw)) in input.iter().zip(&image).enumerate() {
             assert_eq!(v, Normalization::ImageNet.apply(i / 12, raw));
+        }
+        // The page draws the grid over the background as it is, before normalisation.
+        let rgba = scene.background_rgba8();
+        assert_eq!(rgba.len(), 3 * 4 * 4);
+        for (i, pixel) in rgba.chunks_exact(4).enumerate() {
+            for c in 0..3 {
+                assert_eq!(pixel[c], (bg[c * 12 + i] * 255.0).round() as u8);
+            }
+            assert_eq!(pixel[3], 255);
         }
     }
 }

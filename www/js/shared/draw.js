@@ -262,13 +262,18 @@ export function profileSvg(series, { width, height, scale, xLabel, yLabel, marke
  * @param {'linear'|'log'} scale @param {number} tickCount @param {number[]} include
  * @returns {[number, number]}
  */
-function valueDomain(values, scale, tickCount, include) {
+function valueDomain(values, scale, tickCount, include, fromZero = true) {
   const all = [...values, ...include];
   if (all.length === 0) return scale === 'log' ? [0.5, 2] : [0, 1];
   const max = Math.max(...all);
   const min = Math.min(...all);
   if (scale === 'log') {
     return max > min * 1.0001 ? [min / (max / min) ** 0.06, max * (max / min) ** 0.06] : [min / 1.5, max * 1.5];
+  }
+  if (!fromZero && max > min) {
+    const ticks = linearTicks(min, max, tickCount);
+    const step = ticks.length > 1 ? ticks[1] - ticks[0] : max - min;
+    return [Math.floor(min / step + 1e-9) * step, Math.ceil(max / step - 1e-9) * step];
   }
   const lo = Math.min(0, min);
   if (!(max > lo)) return [lo, lo + 1];
@@ -287,6 +292,8 @@ function valueDomain(values, scale, tickCount, include) {
  * @param {boolean} [options.integerX] whole-number x ticks only (depths, sizes)
  * @param {'linear'|'log'} [options.yScale]
  * @param {number[]} [options.yInclude] values the y range must contain
+ * @param {boolean} [options.yFromZero] a linear y axis starts at 0 (or below); false: it
+ *   fits the values (raw scores such as logits, whose 0 means nothing)
  * @param {(value: number) => string} [options.yFormat] y tick labels
  * @param {string} options.xLabel @param {string} options.yLabel
  * @param {{from: number, to: number, label: string}[]} [options.bands]
@@ -309,7 +316,7 @@ export function lineChartSvg(series, options) {
   const drawable = (y) => y !== null && Number.isFinite(y) && (!log || y > 0);
   const values = series.flatMap((s) => s.points.map((p) => p.y).filter(drawable));
   const tickCount = Math.max(2, Math.floor(plotH / 28));
-  const [yLo, yHi] = valueDomain(values, yScale, tickCount, yInclude.filter((v) => !log || v > 0));
+  const [yLo, yHi] = valueDomain(values, yScale, tickCount, yInclude.filter((v) => !log || v > 0), options.yFromZero ?? true);
   const [xLo, xHi] = xDomain[1] > xDomain[0] ? xDomain : [xDomain[0] - 1, xDomain[0] + 1];
   const xOf = (x) => margin.left + ((x - xLo) / (xHi - xLo)) * plotW;
   const yOf = log

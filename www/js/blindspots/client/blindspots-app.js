@@ -1,0 +1,672 @@
+// The Blind spots page: a stimulus-detectability grid (docs/definitions.md §5) of a bundled
+// demo or the user's ONNX model, computed by a pool of workers (detect-pool.js) and drawn as
+// it fills in, optionally beside a second configuration and their difference, with row and
+// column profiles, the shift experiment, exports and the view in the URL. Names, defaults and
+// labels come from the core's catalog; every number is computed by the core.
+
+import { loadEngine, problemOf } from '../../engine/engine.js';
+import { escapeXml, formatNumber, formatPercent, lineChartSvg } from '../../shared/draw.js';
+import { DetectPool } from './detect-pool.js';
+import './grid-view.js';
+import { gridCsv, gridProfiles, npyBytes } from '../shared/grid-draw.js';
+
+const $ = (selector) => document.querySelector(selector);
+const MODELS_URL = new URL('../../../models/', import.meta.url);
+const OWN = '';
+/** The demo menu's entry for a dropped file. */
+const USER_FILE = 'file:';
+/** How long the controls must stay still before a new grid starts, in ms. */
+const SETTLE_MS = 350;
+
+let engine;
+let catalog;
+let demos = [];
+/** @type {Map<string, {key: string, bytes: ArrayBuffer, label: string, declared: (number|null)[]}>} */
+const models = new Map();
+/** A decoded image the user chose, with a version that changes when it does. */
+const images = { background: null, stimulus: null };
+let imageVersion = 0;
+
+// One worker per core: each holds its own copy of the model and plan (ResNet-18 at 224:
+// ~40 MB), so more would only share the same cores.
+const pool = new DetectPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8)));
+let generation = 0;
+let running = false;
+/** The last grids drawn: {A, B} of {placements, scores, background, label}. */
+const grids = { A: null, B: null };
+let settleTimer = 0;
+
+function setStatus(text) {
+  $('#status').textContent = text;
+}
+
+function showError(element, message) {
+  if (!element) return;
+  element.textContent = message ?? '';
+  element.hidden = !message;
+}
+
+const ERROR_SLOTS = ['model', 'size', 'background', 'stimulus', 'stimulus_size', 'stride', 'score', 'run'];
+
+function clearErrors() {
+  for (const slot of ERROR_SLOTS) showError($(`#${slot}-error`), null);
+}
+
+/** Puts a core problem beside the control at fault (its field, else its subject). */
+function placeProblem(problem, prefix = '') {
+  const field = problem.field;
+  const slot =
+    ['background', 'stimulus', 'stimulus_size', 'stride', 'score'].includes(field) ? field
+    : field === 'height' || field === 'width' || problem.subject === 'size' ? 'size'
+    : field === 'model' ? 'model'
+    : 'run';
+  showError($(`#${slot}-error`), prefix + problem.message);
+}
+
+// ---- the controls ----
+
+function fillSelect(select, options) {
+  select.replaceChildren(
+    ...options.map(([value, label]) => {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = label;
+      return option;
+    }),
+  );
+}
+
+function modeOptions() {
+  return [[OWN, "the model's own"], ...catalog.modes.map((m) => [m.name, m.label])];
+}
+
+function demoOptions() {
+  return demos.map((d) => [d.file, d.label]);
+}
+
+function buildControls() {
+  const detect = catalog.detect;
+  fillSelect($('#demo'), demoOptions());
+  fillSelect($('#compare-demo'), [['', 'the same as A'], ...demoOptions()]);
+  fillSelect($('#mode'), modeOptions());
+  fillSelect($('#compare-mode'), modeOptions());
+  fillSelect($('#normalization'), catalog.normalizations.map((n) => [n.name, n.label]));
+  fillSelect($('#background'), detect.backgrounds.map((k) => [k.name, k.label]));
+  fillSelect($('#stimulus'), detect.stimuli.map((k) => [k.name, k.label]));
+  fillSelect($('#score-kind'), detect.scores.map((k) => [k.name, `${k.syntax}: ${k.label}`]));
+  fillSelect($('#colormap'), catalog.colormaps.map((name) => [name, name]));
+  $('#stimulus-size').value = detect.stimulus_size;
+  $('#stride').value = detect.stride;
+  $('#threshold').value = detect.threshold;
+  $('#score-iou').value = detect.iou;
+  $('#background').value = 'grey';
+  $('#stimulus').value = 'traffic-light';
+  $('#score-kind').value = 'class';
+}
+
+/** The view as the controls describe it: everything the URL keeps. */
+function readState() {
+  return {
+    demo: $('#demo').value,
+    height: $('#height').value,
+    width: $('#width').value,
+    mode: $('#mode').value,
+    normalization: $('#normalization').value,
+    background: $('#background').value,
+    seed: $('#seed').value,
+    stimulus: $('#stimulus').value,
+    size: $('#stimulus-size').value,
+    stride: $('#stride').value,
+    score: $('#score-kind').value,
+    k: $('#score-index').value,
+    iou: $('#score-iou').value,
+    threshold: $('#threshold').value,
+    compare: $('#compare').checked ? '1' : '',
+    bdemo: $('#compare-demo').value,
+    bmode: $('#compare-mode').value,
+    opacity: $('#opacity').value,
+    colormap: $('#colormap').value,
+    range: $('#range').value,
+  };
+}
+
+const CONTROLS = {
+  demo: '#demo', height: '#height', width: '#width', mode: '#mode', normalization: '#normalization',
+  background: '#background', seed: '#seed', stimulus: '#stimulus', size: '#stimulus-size', stride: '#stride',
+  score: '#score-kind', k: '#score-index', iou: '#score-iou', threshold: '#threshold', bdemo: '#compare-demo',
+  bmode: '#compare-mode', opacity: '#opacity', colormap: '#colormap', range: '#range',
+};
+
+/**
+ * Sets the controls from a URL hash. A menu value the page does not offer is left at the
+ * default, and said so; numbers go to the core as they are (it says what is wrong).
+ * @returns {string[]} what was not applied
+ */
+function applyHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const ignored = [];
+  for (const [name, selector] of Object.entries(CONTROLS)) {
+    const value = params.get(name);
+    if (value === null) continue;
+    const control = $(selector);
+    if (control instanceof HTMLSelectElement && ![...control.options].some((o) => o.value === value)) {
+      ignored.push(`${name}=${value}`);
+      continue;
+    }
+    control.value = value;
+  }
+  if (params.has('compare')) $('#compare').checked = params.get('compare') === '1';
+  return ignored;
+}
+
+function writeHash() {
+  const state = readState();
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(state)) if (value !== '') params.set(name, value);
+  history.replaceState(null, '', `#${params}`);
+}
+
+function syncVisibility() {
+  $('#seed-field').hidden = $('#background').value !== 'noise';
+  $('#background-file').hidden = $('#background').value !== 'image';
+  $('#stimulus-file').hidden = $('#stimulus').value !== 'image';
+  const boxes = $('#score-kind').value === 'boxes';
+  $('#score-iou').hidden = !boxes;
+  $('#score-iou-label').hidden = !boxes;
+  $('#compare-fields').hidden = !$('#compare').checked;
+}
+
+/** The score as the core reads it, e.g. `class:3` or `boxes:0@0.5`. */
+function scoreText(state) {
+  return state.score === 'boxes' ? `boxes:${state.k}@${state.iou}` : `${state.score}:${state.k}`;
+}
+
+/** The detectability request of one side (wasm.rs `DetectRequestJs`). */
+function requestFor(state, mode) {
+  const request = {
+    height: Number(state.height),
+    width: Number(state.width),
+    background: state.background === 'noise' ? `noise:${state.seed}` : state.background,
+    stimulus: state.stimulus,
+    stimulusSize: Number(state.size),
+    stride: Number(state.stride),
+    score: scoreText(state),
+    normalization: state.normalization,
+  };
+  if (mode !== OWN) request.mode = mode;
+  if (state.background === 'image') request.backgroundImage = images.background;
+  if (state.stimulus === 'image') request.stimulusImage = images.stimulus;
+  return request;
+}
+
+/** The checks the core cannot make: numbers it would receive as something else. */
+function formProblem(state) {
+  const max = catalog.limits.max_side;
+  const whole = (value, min, max) => Number.isInteger(Number(value)) && value !== '' && Number(value) >= min && Number(value) <= max;
+  if (!whole(state.height, 1, max) || !whole(state.width, 1, max)) return { slot: 'size', message: `Height and width must be whole numbers from 1 to ${max}.` };
+  if (!whole(state.size, 0, max)) return { slot: 'stimulus_size', message: `The stimulus size must be a whole number up to ${max}.` };
+  if (!whole(state.stride, 0, max)) return { slot: 'stride', message: `The stride must be a whole number up to ${max}.` };
+  if (!whole(state.k, 0, 2 ** 31)) return { slot: 'score', message: 'K must be a whole number, 0 or more.' };
+  if (state.background === 'noise' && !whole(state.seed, 0, 2 ** 32 - 1)) return { slot: 'background', message: 'The seed must be a whole number from 0 to 4294967295.' };
+  if (state.background === 'image' && !images.background) return { slot: 'background', message: 'Choose a background image.' };
+  if (state.stimulus === 'image' && !images.stimulus) return { slot: 'stimulus', message: 'Choose a stimulus image (a PNG with alpha).' };
+  if (!Number.isFinite(Number(state.threshold)) || state.threshold === '') return { slot: 'score', message: 'The threshold must be a number.' };
+  return null;
+}
+
+// ---- models ----
+
+async function loadDemo(file) {
+  const key = `demo:${file}`;
+  if (models.has(key)) return models.get(key);
+  const demo = demos.find((d) => d.file === file);
+  if (!demo) throw Object.assign(new Error(`There is no bundled demo ${file}.`), { field: 'model' });
+  const response = await fetch(new URL(file, MODELS_URL));
+  if (!response.ok) throw Object.assign(new Error(`Could not load the demo ${file} (${response.status}).`), { field: 'model' });
+  const bytes = await response.arrayBuffer();
+  const entry = { key, bytes, label: demo.label, declared: await pool.check({ key, bytes }) };
+  models.set(key, entry);
+  return entry;
+}
+
+async function modelFor(value) {
+  if (value === USER_FILE) {
+    const entry = models.get(USER_FILE);
+    if (!entry) throw Object.assign(new Error('Drop or choose an ONNX file.'), { field: 'model' });
+    return entry;
+  }
+  return loadDemo(value);
+}
+
+async function openFile(file) {
+  if (!file) return;
+  const cap = catalog.limits.model_bytes;
+  if (file.size > cap) {
+    showError($('#model-error'), `${file.name} is ${formatNumber(file.size / 2 ** 20, 3)} MB; padlens opens models of up to ${formatNumber(cap / 2 ** 20, 4)} MB in a tab.`);
+    return;
+  }
+  const bytes = await file.arrayBuffer();
+  const key = `${USER_FILE}${file.name}:${file.size}:${Date.now()}`;
+  try {
+    const declared = await pool.check({ key, bytes });
+    models.set(USER_FILE, { key, bytes, label: file.name, declared });
+  } catch (error) {
+    // The last good model stays chosen.
+    showError($('#model-error'), `${file.name}: ${error.message}`);
+    return;
+  }
+  let option = $('#demo').querySelector(`option[value="${USER_FILE}"]`);
+  if (!option) {
+    option = document.createElement('option');
+    option.value = USER_FILE;
+    $('#demo').append(option);
+  }
+  option.textContent = `your file: ${file.name}`;
+  $('#demo').value = USER_FILE;
+  await modelChanged();
+}
+
+/**
+ * A demo's own settings (models/index.json): its normalisation and, for untrained demos, a
+ * score that shows something; `keep` names the settings a link gave, which stay.
+ */
+function applyDemoDefaults(demo, keep = new Set()) {
+  $('#demo-about').textContent = demo ? `${demo.about} ${demo.detect?.note ?? ''}` : '';
+  if (!demo) return;
+  if (!keep.has('normalization')) $('#normalization').value = demo.normalization;
+  const [kind, k] = (demo.detect?.score ?? '').split(':');
+  if (kind && !keep.has('score')) $('#score-kind').value = kind;
+  if (k !== undefined && !keep.has('k')) $('#score-index').value = k;
+  if (demo.detect?.threshold !== undefined && !keep.has('threshold')) $('#threshold').value = demo.detect.threshold;
+}
+
+/** A new model for A: its declared size becomes the size (where it declares one). */
+async function modelChanged() {
+  showError($('#model-error'), null);
+  const value = $('#demo').value;
+  applyDemoDefaults(demos.find((d) => d.file === value));
+  try {
+    const model = await modelFor(value);
+    const [h, w] = model.declared;
+    $('#height').value = h ?? catalog.defaults.size;
+    $('#width').value = w ?? catalog.defaults.size;
+  } catch (error) {
+    showError($('#model-error'), error.message);
+    return;
+  }
+  schedule(0);
+}
+
+/**
+ * Decodes an image file into RGBA for the core; a file the browser cannot decode is said
+ * beside its control, and the last good image stays.
+ */
+async function openImage(which, file) {
+  if (!file) return;
+  try {
+    const bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    images[which] = { width: bitmap.width, height: bitmap.height, data: new Uint8Array(data.buffer) };
+    imageVersion++;
+    showError($(`#${which}-error`), null);
+    schedule(0);
+  } catch {
+    showError($(`#${which}-error`), `${file.name} is not an image this browser can decode.`);
+  }
+}
+
+// ---- computing and drawing ----
+
+function schedule(delay = SETTLE_MS) {
+  clearTimeout(settleTimer);
+  settleTimer = setTimeout(() => compute().catch(fatal), delay);
+}
+
+function fatal(error) {
+  console.error(error);
+  $('#fatal').textContent = `Something went wrong: ${error.message}`;
+  $('#fatal').hidden = false;
+}
+
+/** Scores that are probabilities (softmax, a detector's box scores) lie in [0, 1]. */
+const isProbability = (state) => state.score === 'class' || state.score === 'boxes';
+
+/** The colour bar's range: shared by A and B when they are compared, so colours compare. */
+function colourRange(state) {
+  if (state.range === 'unit' || (state.range === 'auto' && isProbability(state))) return [0, 1];
+  let low = Infinity;
+  let high = -Infinity;
+  for (const grid of [grids.A, state.compare ? grids.B : null]) {
+    for (const v of grid?.scores ?? []) {
+      if (!Number.isFinite(v)) continue;
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+  }
+  return low <= high ? [low, high] : [0, 1];
+}
+
+/** A canvas holding the background's RGBA pixels, for drawing under the grid. */
+function backgroundCanvas(rgba, [height, width]) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
+  return canvas;
+}
+
+function describe(side, state, model, mode) {
+  const modeName = mode === OWN ? "model's own padding" : `${mode} padding`;
+  return `${side}: ${model.label}, ${state.height}×${state.width}, ${modeName}`;
+}
+
+/** Shows side A or B of the state, filling as scores arrive. */
+function showGrid(side, state) {
+  const grid = grids[side];
+  const view = $(side === 'A' ? '#grid-a' : '#grid-b');
+  view.hidden = false;
+  view.show({
+    placements: grid.placements,
+    background: grid.background,
+    scores: grid.scores,
+    range: colourRange(state),
+    colormap: state.colormap,
+    threshold: Number(state.threshold),
+    opacity: Number(state.opacity),
+    caption: grid.caption,
+    label: isProbability(state) ? 'probability' : 'score',
+  });
+}
+
+function showDifference(state) {
+  const view = $('#grid-diff');
+  const { A, B } = grids;
+  const comparable = state.compare && A && B && A.placements.rows === B.placements.rows && A.placements.cols === B.placements.cols;
+  view.hidden = !comparable;
+  if (!comparable) return;
+  const diff = B.scores.map((b, i) => b - A.scores[i]);
+  let extent = 0;
+  for (const d of diff) if (Number.isFinite(d)) extent = Math.max(extent, Math.abs(d));
+  if (extent === 0) extent = 1;
+  view.show({
+    placements: A.placements,
+    background: A.background,
+    scores: diff,
+    range: [-extent, extent],
+    colormap: catalog.ratio_colormap,
+    threshold: null,
+    opacity: Number(state.opacity),
+    caption: 'B − A: blue where B scores higher, red where A does',
+    label: 'B − A',
+  });
+}
+
+function showRates(state) {
+  const threshold = Number(state.threshold);
+  const lines = [];
+  for (const side of ['A', 'B']) {
+    const grid = grids[side];
+    if (!grid || (side === 'B' && !state.compare)) continue;
+    const done = grid.scores.filter(Number.isFinite);
+    const detected = done.filter((v) => v >= threshold).length;
+    const rate = done.length ? detected / done.length : 0;
+    lines.push(`<p><strong>${side}</strong>: detection rate <strong>${formatPercent(rate)}</strong> — ${detected} of ${done.length} placements score ≥ ${escapeXml(state.threshold)}${done.length < grid.scores.length ? ` (${grid.scores.length - done.length} not computed)` : ''}</p>`);
+  }
+  $('#rates').innerHTML = lines.join('');
+}
+
+function showProfiles(state) {
+  const sides = ['A', 'B'].filter((side) => grids[side] && (side === 'A' || state.compare));
+  for (const [axis, box, label] of [['rows', '#row-profile', 'stimulus centre, y (px)'], ['cols', '#col-profile', 'stimulus centre, x (px)']]) {
+    const element = $(box);
+    const series = sides.map((side, i) => {
+      const { placements: p, scores } = grids[side];
+      const means = gridProfiles(scores, p.rows, p.cols)[axis];
+      return {
+        label: side,
+        className: i === 0 ? 'series-a' : 'series-b',
+        marker: i === 0 ? 'circle' : 'square',
+        points: Array.from(means, (y, j) => ({ x: j * p.stride + p.size / 2, y: Number.isFinite(y) ? y : null, title: `${side}, ${axis === 'rows' ? 'row' : 'column'} ${j + 1}: ${formatNumber(y, 4)}` })),
+      };
+    });
+    if (series.length === 0) {
+      element.replaceChildren();
+      continue;
+    }
+    const [h, w] = grids.A.placements.image;
+    element.innerHTML = lineChartSvg(series, {
+      width: Math.max(260, element.clientWidth || 320),
+      height: 220,
+      xDomain: [0, axis === 'rows' ? h : w],
+      xLabel: label,
+      yLabel: `mean ${isProbability(state) ? 'probability' : 'score'}`,
+      rules: [{ y: Number(state.threshold), label: 'threshold' }],
+      yFromZero: isProbability(state),
+      description: `Mean score per ${axis === 'rows' ? 'row' : 'column'} of placements${sides.length > 1 ? ', A and B' : ''}`,
+    });
+  }
+}
+
+function redrawAll() {
+  const state = readState();
+  if (grids.A) showGrid('A', state);
+  if (grids.B && state.compare) showGrid('B', state);
+  else $('#grid-b').hidden = true;
+  showDifference(state);
+  showRates(state);
+  showProfiles(state);
+}
+
+function formatDuration(ms) {
+  const s = ms / 1000;
+  return s < 60 ? `${formatNumber(s, 2)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+async function compute() {
+  const state = readState();
+  writeHash();
+  syncVisibility();
+  clearErrors();
+  const problem = formProblem(state);
+  if (problem) {
+    showError($(`#${problem.slot}-error`), problem.message);
+    return;
+  }
+  const mine = ++generation;
+  if (running) pool.cancel();
+  let models;
+  try {
+    const a = await modelFor(state.demo);
+    const b = state.compare ? await modelFor(state.bdemo || state.demo) : null;
+    models = [a, b];
+  } catch (error) {
+    if (mine === generation) placeProblem(problemOf(error));
+    return;
+  }
+  if (mine !== generation) return;
+  const sides = [['A', models[0], state.mode]];
+  if (state.compare) sides.push(['B', models[1], state.bmode]);
+  running = true;
+  $('#cancel').disabled = false;
+  document.body.dataset.status = 'computing';
+  const started = performance.now();
+  let done = 0;
+  let total = 0;
+  let frame = 0;
+  const progress = () => {
+    const elapsed = performance.now() - started;
+    $('#progress').value = total ? done / total : 0;
+    const left = done > 0 ? (elapsed / done) * (total - done) : NaN;
+    $('#run-status').textContent = `${done} of ${total} placements · ${formatDuration(elapsed)}${done > 0 && done < total ? ` · about ${formatDuration(left)} left` : ''}`;
+  };
+  try {
+    for (const [index, [side, model, mode]] of sides.entries()) {
+      const request = requestFor(state, mode);
+      const key = JSON.stringify({ ...request, backgroundImage: undefined, stimulusImage: undefined, imageVersion });
+      await pool.run({ model, key, request }, {
+        onStart: (placements, background) => {
+          if (mine !== generation) return;
+          const count = placements.rows * placements.cols;
+          // B's size is known only when it starts: until then it is counted as A's.
+          total = index === 0 ? count * sides.length : done + count;
+          grids[side] = {
+            placements,
+            background: backgroundCanvas(background, placements.image),
+            scores: new Float64Array(count).fill(NaN),
+            caption: describe(side, state, model, mode),
+          };
+          if (index === 0) grids.B = state.compare ? grids.B : null;
+          showGrid(side, state);
+          progress();
+        },
+        onScores: (start, scores) => {
+          if (mine !== generation) return;
+          grids[side].scores.set(scores, start);
+          done += scores.length;
+          progress();
+          if (!frame) {
+            frame = requestAnimationFrame(() => {
+              frame = 0;
+              if (mine !== generation) return;
+              showGrid(side, state);
+              showRates(state);
+            });
+          }
+        },
+      });
+    }
+    if (mine !== generation) return;
+    $('#run-status').textContent = `${done} placements in ${formatDuration(performance.now() - started)} on ${pool.size} worker${pool.size === 1 ? '' : 's'}`;
+    setStatus('');
+  } catch (error) {
+    if (mine !== generation) return;
+    if (error.name === 'AbortError') {
+      $('#run-status').textContent = `Cancelled after ${done} of ${total} placements.`;
+    } else {
+      placeProblem(problemOf(error));
+      $('#run-status').textContent = '';
+    }
+  } finally {
+    if (mine === generation) {
+      running = false;
+      $('#cancel').disabled = true;
+      document.body.dataset.status = 'idle';
+      redrawAll();
+    }
+  }
+}
+
+function cancel() {
+  if (!running) return;
+  generation++;
+  pool.cancel();
+  running = false;
+  $('#cancel').disabled = true;
+  document.body.dataset.status = 'idle';
+  $('#run-status').textContent = `Cancelled: ${$('#run-status').textContent}`;
+  redrawAll();
+}
+
+// ---- exports ----
+
+function fileStem() {
+  const state = readState();
+  const model = (state.demo === USER_FILE ? models.get(USER_FILE)?.label : state.demo)?.replace(/\.onnx$/, '') ?? 'model';
+  const mode = state.mode || 'own';
+  return `${model}_${state.height}x${state.width}_${mode}_${state.stimulus}${state.size}_stride${state.stride}_${scoreText(state).replace(/[:@]/g, '-')}`;
+}
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function exportGrid(kind) {
+  const grid = grids.A;
+  if (!grid) return;
+  const { rows, cols } = grid.placements;
+  const stem = fileStem();
+  if (kind === 'csv') download(new Blob([gridCsv(grid.scores, rows, cols)], { type: 'text/csv' }), `${stem}.csv`);
+  if (kind === 'npy') download(new Blob([npyBytes(grid.scores, rows, cols)], { type: 'application/octet-stream' }), `${stem}.npy`);
+  if (kind === 'png') $('#grid-a').snapshot().toBlob((blob) => download(blob, `${stem}.png`), 'image/png');
+}
+
+// ---- start ----
+
+async function start() {
+  engine = await loadEngine();
+  catalog = engine.catalog();
+  const index = await fetch(new URL('index.json', MODELS_URL)).then((r) => (r.ok ? r.json() : { models: [] }));
+  demos = index.models;
+  buildControls();
+  const ignored = applyHash(location.hash);
+  syncVisibility();
+  if (ignored.length) showError($('#run-error'), `Not applied from the link: ${ignored.join(', ')}.`);
+  const first = await modelFor($('#demo').value).catch((error) => {
+    showError($('#model-error'), error.message);
+    return null;
+  });
+  const linked = new Set(new URLSearchParams(location.hash.slice(1)).keys());
+  if (first && !linked.has('height')) {
+    const [h, w] = first.declared;
+    $('#height').value = h ?? catalog.defaults.size;
+    $('#width').value = w ?? catalog.defaults.size;
+  }
+  applyDemoDefaults(demos.find((d) => d.file === $('#demo').value), linked);
+  syncVisibility();
+
+  $('#demo').addEventListener('change', () => modelChanged());
+  $('#file').addEventListener('change', (event) => openFile(event.target.files[0]));
+  const drop = $('#drop');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    openFile(event.dataTransfer.files[0]);
+  });
+  $('#background-file').addEventListener('change', (event) => openImage('background', event.target.files[0]));
+  $('#stimulus-file').addEventListener('change', (event) => openImage('stimulus', event.target.files[0]));
+  // Display-only controls redraw what is there; every other one computes again.
+  const display = new Set(['opacity', 'colormap', 'range']);
+  $('#controls').addEventListener('input', (event) => {
+    if (['file', 'background-file', 'stimulus-file', 'demo'].includes(event.target.id)) return;
+    syncVisibility();
+    schedule();
+  });
+  $('#controls').addEventListener('submit', (event) => event.preventDefault());
+  for (const id of display) {
+    $(`#${id}`).addEventListener('input', () => {
+      writeHash();
+      redrawAll();
+    });
+  }
+  $('#cancel').addEventListener('click', cancel);
+  $('#rerun').addEventListener('click', () => schedule(0));
+  for (const button of document.querySelectorAll('[data-export]')) {
+    button.addEventListener('click', () => exportGrid(button.dataset.export));
+  }
+  $('#copy-link').addEventListener('click', async () => {
+    writeHash();
+    await navigator.clipboard?.writeText(location.href).catch(() => {});
+    setStatus('Link copied.');
+  });
+  window.addEventListener('hashchange', () => {
+    applyHash(location.hash);
+    schedule(0);
+  });
+  document.body.dataset.status = 'idle';
+  schedule(0);
+}
+
+start().catch(fatal);
