@@ -3,18 +3,21 @@
 //! Where the grid goes dark, the network has a blind spot (the paper's claim 4).
 //!
 //! This is the full computation: every placement runs the whole model, planned once.
+//! `shift.rs` holds the slides' shift experiment: one placement, the whole image shifted.
 
 pub mod scene;
 pub mod score;
+pub mod shift;
 
 pub use scene::{Background, RgbImage, RgbaImage, Scene, Stimulus};
 pub use score::{PlacedBox, Score};
+pub use shift::{Direction, ShiftCurve, ShiftSeries};
 
 use crate::error::{
     DetectErrorKind, DetectField, Error, Location, ModelError, ModelErrorKind, Result, Subject,
 };
 use crate::infer::inspect::Normalization;
-use crate::infer::Model;
+use crate::infer::{Model, Plan};
 use crate::padding::PaddingMode;
 use serde::Serialize;
 
@@ -237,6 +240,42 @@ pub enum Evaluation {
     Incremental,
 }
 
+/// What every computation of §5 starts with: `model` planned once at the request's size and
+/// padding (as `evaluation` says), the input's `[height, width]`, and the name of the output
+/// the score reads. Planned shapes are final, so a model that does not take RGB images or a
+/// score that does not fit its outputs is refused here, before any run.
+fn prepare(
+    model: &Model,
+    request: &DetectRequest,
+    evaluation: Evaluation,
+) -> Result<(Plan, [usize; 2], String)> {
+    if model.channels() != 3 {
+        return Err(Error::detect(
+            DetectField::Model,
+            DetectErrorKind::Channels {
+                channels: model.channels(),
+            },
+        ));
+    }
+    let plan = match evaluation {
+        Evaluation::Full => model.plan(request.size, request.padding, &[])?,
+        Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
+    };
+    // A `Model` has one N×C×H×W input (it refuses others when it is made).
+    let Some((_, &[_, _, h, w])) = plan.inputs().next() else {
+        return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+            message: "the model's input is not one N×C×H×W image".into(),
+        })));
+    };
+    let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
+    let shapes = outputs
+        .iter()
+        .map(|name| Ok(plan.value(name)?.shape.to_vec()))
+        .collect::<Result<Vec<_>>>()?;
+    let output = outputs[request.score.select(shapes.iter().map(Vec::as_slice))?].clone();
+    Ok((plan, [h, w], output))
+}
+
 /// A detectability grid.
 pub struct DetectGrid;
 
@@ -250,34 +289,9 @@ impl DetectGrid {
         evaluation: Evaluation,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Grid> {
-        if model.channels() != 3 {
-            return Err(Error::detect(
-                DetectField::Model,
-                DetectErrorKind::Channels {
-                    channels: model.channels(),
-                },
-            ));
-        }
-        let mut plan = match evaluation {
-            Evaluation::Full => model.plan(request.size, request.padding, &[])?,
-            Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
-        };
-        // A `Model` has one N×C×H×W input (it refuses others when it is made).
-        let Some((_, &[_, _, h, w])) = plan.inputs().next() else {
-            return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
-                message: "the model's input is not one N×C×H×W image".into(),
-            })));
-        };
-        let image = [h, w];
+        let (mut plan, image, output) = prepare(model, request, evaluation)?;
+        let output = &output;
         let placements = Placements::new(image, request.stimulus_size, request.stride)?;
-        // Planned shapes are final: a score that does not fit is refused before any run, and
-        // each run reads the one output chosen here.
-        let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
-        let shapes = outputs
-            .iter()
-            .map(|name| Ok(plan.value(name)?.shape.to_vec()))
-            .collect::<Result<Vec<_>>>()?;
-        let output = &outputs[request.score.select(shapes.iter().map(Vec::as_slice))?];
         let scene = Scene::new(
             &request.background,
             &request.stimulus,
