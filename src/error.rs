@@ -238,6 +238,8 @@ pub enum DetectField {
     StimulusSize,
     Stride,
     Score,
+    /// The placement of the shift experiment: the stimulus's top-left corner.
+    Corner,
 }
 
 impl DetectField {
@@ -250,6 +252,7 @@ impl DetectField {
             DetectField::StimulusSize => "stimulus_size",
             DetectField::Stride => "stride",
             DetectField::Score => "score",
+            DetectField::Corner => "corner",
         }
     }
 
@@ -303,6 +306,21 @@ pub enum DetectErrorKind {
         what: &'static str,
         needed: usize,
         got: usize,
+    },
+    /// A placement whose stimulus would cross the image's border.
+    #[error(
+        "a {size}×{size} stimulus at row {y0}, column {x0} does not lie inside the \
+         {height}×{width} image: its corner can be at rows 0–{} and columns 0–{}",
+        height.saturating_sub(*size),
+        width.saturating_sub(*size)
+    )]
+    Outside {
+        /// The corner asked for.
+        y0: usize,
+        x0: usize,
+        size: usize,
+        height: usize,
+        width: usize,
     },
     #[error("the model takes {channels} channels; detectability grids compose RGB images (3)")]
     Channels { channels: usize },

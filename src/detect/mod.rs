@@ -4,12 +4,15 @@
 //!
 //! A [`Detector`] plans the model once and scores placements one by one, running the whole
 //! model or only what the stimulus changes; [`DetectGrid`] runs it over the whole grid.
+//! `shift.rs` holds the slides' shift experiment: one placement, the whole image shifted.
 
 pub mod scene;
 pub mod score;
+pub mod shift;
 
 pub use scene::{Background, RgbImage, RgbaImage, Scene, Stimulus};
 pub use score::{PlacedBox, Score};
+pub use shift::{Direction, ShiftCurve, ShiftSeries};
 
 use crate::error::{
     DetectErrorKind, DetectField, Error, Location, ModelError, ModelErrorKind, Result, Subject,
@@ -239,6 +242,42 @@ pub enum Evaluation {
     Incremental,
 }
 
+/// What every computation of §5 starts with: `model` planned once at the request's size and
+/// padding (as `evaluation` says), the input's `[height, width]`, and the name of the output
+/// the score reads. Planned shapes are final, so a model that does not take RGB images or a
+/// score that does not fit its outputs is refused here, before any run.
+fn prepare(
+    model: &Model,
+    request: &DetectRequest,
+    evaluation: Evaluation,
+) -> Result<(Plan, [usize; 2], String)> {
+    if model.channels() != 3 {
+        return Err(Error::detect(
+            DetectField::Model,
+            DetectErrorKind::Channels {
+                channels: model.channels(),
+            },
+        ));
+    }
+    let plan = match evaluation {
+        Evaluation::Full => model.plan(request.size, request.padding, &[])?,
+        Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
+    };
+    // A `Model` has one N×C×H×W input (it refuses others when it is made).
+    let Some((_, &[_, _, h, w])) = plan.inputs().next() else {
+        return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
+            message: "the model's input is not one N×C×H×W image".into(),
+        })));
+    };
+    let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
+    let shapes = outputs
+        .iter()
+        .map(|name| Ok(plan.value(name)?.shape.to_vec()))
+        .collect::<Result<Vec<_>>>()?;
+    let output = outputs[request.score.select(shapes.iter().map(Vec::as_slice))?].clone();
+    Ok((plan, [h, w], output))
+}
+
 /// A model planned once for one request, ready to score any of its placements: what a worker
 /// holds while it computes its share of a grid (the page spreads placements over a pool).
 pub struct Detector {
@@ -258,32 +297,8 @@ impl Detector {
     /// Plans `model` at the request's size and padding, checks that the score fits its
     /// outputs and, when incremental, runs the background once.
     pub fn new(model: &Model, request: &DetectRequest, evaluation: Evaluation) -> Result<Self> {
-        if model.channels() != 3 {
-            return Err(Error::detect(
-                DetectField::Model,
-                DetectErrorKind::Channels {
-                    channels: model.channels(),
-                },
-            ));
-        }
-        let mut plan = match evaluation {
-            Evaluation::Full => model.plan(request.size, request.padding, &[])?,
-            Evaluation::Incremental => model.plan_incremental(request.size, request.padding)?,
-        };
-        // A `Model` has one N×C×H×W input (it refuses others when it is made).
-        let Some((_, &[_, _, h, w])) = plan.inputs().next() else {
-            return Err(Error::Model(ModelError::new(ModelErrorKind::Shape {
-                message: "the model's input is not one N×C×H×W image".into(),
-            })));
-        };
-        let image = [h, w];
+        let (mut plan, image, output) = prepare(model, request, evaluation)?;
         let placements = Placements::new(image, request.stimulus_size, request.stride)?;
-        let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
-        let shapes = outputs
-            .iter()
-            .map(|name| Ok(plan.value(name)?.shape.to_vec()))
-            .collect::<Result<Vec<_>>>()?;
-        let output = outputs[request.score.select(shapes.iter().map(Vec::as_slice))?].clone();
         let scene = Scene::new(
             &request.background,
             &request.stimulus,
@@ -305,7 +320,7 @@ impl Detector {
             placements,
             output,
             score: request.score.clone(),
-            input: vec![0f32; 3 * h * w],
+            input: vec![0f32; 3 * image[0] * image[1]],
         })
     }
 

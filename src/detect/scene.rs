@@ -337,6 +337,28 @@ impl Scene {
             .collect()
     }
 
+    /// The input's `[height, width]`.
+    pub fn size(&self) -> [usize; 2] {
+        self.size
+    }
+
+    /// The stimulus's side, `s`.
+    pub fn stimulus_size(&self) -> usize {
+        self.stimulus_size
+    }
+
+    /// Writes the model's 1×3×H×W input for the placement at `[y0, x0]` with the whole image
+    /// then translated by `offset = [dy, dx]` pixels, circularly (definitions.md §5, the shift
+    /// experiment): composited, rolled ([`roll`]), then normalised. `[0, 0]` gives
+    /// [`Scene::input_into`]'s input, bit for bit.
+    pub fn shifted_input_into(&self, corner: [usize; 2], offset: [isize; 2], input: &mut [f32]) {
+        let rolled = roll(&self.composite(corner), self.size, offset);
+        let plane = self.size[0] * self.size[1];
+        for (i, (value, raw)) in input.iter_mut().zip(rolled).enumerate() {
+            *value = self.normalization.apply(i / plane, raw);
+        }
+    }
+
     /// Writes the model's 1×3×H×W input for the placement at `[y0, x0]` into `input`:
     /// composited, then normalised.
     pub fn input_into(&self, corner: [usize; 2], input: &mut [f32]) {
@@ -360,6 +382,31 @@ impl Scene {
             }
         }
     }
+}
+
+/// Planes of `[height, width]` (any number, one after another) translated by
+/// `offset = [dy, dx]` pixels, circularly: `new(y, x) = old((y − dy) mod H, (x − dx) mod W)`,
+/// as `numpy.roll(planes, (dy, dx), axis=(-2, -1))`. Content moves down for `dy > 0` and
+/// right for `dx > 0`; what leaves one side re-enters at the other.
+pub fn roll(planes: &[f32], [height, width]: [usize; 2], [dy, dx]: [isize; 2]) -> Vec<f32> {
+    let plane = height * width;
+    debug_assert!(plane == 0 || planes.len() % plane == 0);
+    if plane == 0 {
+        return planes.to_vec();
+    }
+    // Reading from `(y − dy) mod H` is reading from `(y + H − dy mod H) mod H`.
+    let from = |d: isize, n: usize| n - d.rem_euclid(n as isize) as usize;
+    let (sy, sx) = (from(dy, height), from(dx, width));
+    let mut out = Vec::with_capacity(planes.len());
+    for source in planes.chunks_exact(plane) {
+        for y in 0..height {
+            let row = &source[((y + sy) % height) * width..][..width];
+            let split = sx % width;
+            out.extend_from_slice(&row[split..]);
+            out.extend_from_slice(&row[..split]);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -521,6 +568,64 @@ mod tests {
                 assert_eq!(pixel[c], (bg[c * 12 + i] * 255.0).round() as u8);
             }
             assert_eq!(pixel[3], 255);
+        }
+    }
+
+    #[test]
+    fn rolling_is_circular_and_exact() {
+        // numpy.roll of [[0, 1, 2], [3, 4, 5]] (and the same plus 10 as a second plane).
+        let planes: Vec<f32> = (0..6).chain(10..16).map(|v| v as f32).collect();
+        let rolled = |offset| roll(&planes, [2, 3], offset);
+        assert_eq!(rolled([0, 0]), planes);
+        // Right by 1: np.roll(a, 1, axis=-1) = [[2, 0, 1], [5, 3, 4]].
+        assert_eq!(
+            rolled([0, 1]),
+            [2., 0., 1., 5., 3., 4., 12., 10., 11., 15., 13., 14.]
+        );
+        // Left by 1 (np.roll(a, -1, axis=-1)), up by 1 (np.roll(a, -1, axis=-2)).
+        assert_eq!(&rolled([0, -1])[..6], &[1., 2., 0., 4., 5., 3.]);
+        assert_eq!(&rolled([-1, 0])[..6], &[3., 4., 5., 0., 1., 2.]);
+        // Whole turns change nothing; down by 1 is up by 1 on two rows; both axes at once.
+        assert_eq!(rolled([2, -6]), planes);
+        assert_eq!(rolled([1, 0]), rolled([-1, 0]));
+        assert_eq!(&rolled([1, 2])[..6], &[4., 5., 3., 1., 2., 0.]);
+
+        // A composited scene, shifted: every pixel is the unshifted one's, read circularly,
+        // and normalised after; offset [0, 0] is the grid's input bit for bit.
+        let (h, w) = (7, 9);
+        let scene = Scene::new(
+            &Background::Noise { seed: 5 },
+            &Stimulus::TrafficLight,
+            4,
+            [h, w],
+            Normalization::ImageNet,
+        );
+        let image = scene.composite([2, 3]);
+        let mut unshifted = vec![0f32; 3 * h * w];
+        scene.input_into([2, 3], &mut unshifted);
+        let mut input = vec![0f32; 3 * h * w];
+        scene.shifted_input_into([2, 3], [0, 0], &mut input);
+        assert!(input
+            .iter()
+            .zip(&unshifted)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        for [dy, dx] in [[-2isize, 0], [3, 0], [0, -3], [0, 2], [-9, 13]] {
+            scene.shifted_input_into([2, 3], [dy, dx], &mut input);
+            for c in 0..3 {
+                for y in 0..h {
+                    for x in 0..w {
+                        let sy = (y as isize - dy).rem_euclid(h as isize) as usize;
+                        let sx = (x as isize - dx).rem_euclid(w as isize) as usize;
+                        let expected =
+                            Normalization::ImageNet.apply(c, image[(c * h + sy) * w + sx]);
+                        assert_eq!(
+                            input[(c * h + y) * w + x],
+                            expected,
+                            "{dy},{dx}: {c},{y},{x}"
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -6,16 +6,19 @@ use crate::{format_relative, map_png, parse_mode, parse_size, write_output};
 use clap::{Parser, ValueEnum};
 use ndarray_npy::WriteNpyExt;
 use padlens::detect::{
-    self, Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
+    self, Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score,
+    ShiftCurve, ShiftSeries, Stimulus,
 };
 use padlens::infer::inspect::Normalization;
+use padlens::infer::Model;
 use padlens::padding::PaddingMode;
 use padlens::render::{self, Colormap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-#[derive(Parser)]
-pub struct DetectArgs {
+/// What `detect` and `shift` share: the model, the scene and the score.
+#[derive(clap::Args)]
+pub struct SceneArgs {
     /// The ONNX file: one 3-channel image input.
     #[arg(long)]
     model: PathBuf,
@@ -29,9 +32,6 @@ pub struct DetectArgs {
     /// The stimulus's side in input pixels.
     #[arg(long)]
     stimulus_size: usize,
-    /// Pixels between placements, down and across.
-    #[arg(long)]
-    stride: usize,
     /// `class:K` (softmax of a [1, C] output), `logit:K`, `heatmap:K` ([1, C, h, w]
     /// output), `boxes:K` or `boxes:K@τ` ([1, N, 6] boxes, IoU ≥ τ, default 0.5).
     #[arg(long, value_parser = parse_score)]
@@ -44,6 +44,36 @@ pub struct DetectArgs {
     /// Input size: N (square) or HxW, height first. Omitted: the size the model declares.
     #[arg(long, value_parser = parse_size)]
     size: Option<[usize; 2]>,
+}
+
+impl SceneArgs {
+    /// The core's request (`stride`: the grid's, not read by the shift experiment) and the
+    /// model.
+    fn load(&self, stride: usize) -> Result<(DetectRequest, Model), String> {
+        let request = DetectRequest {
+            size: self.size,
+            padding: self.padding,
+            background: background(&self.background)?,
+            stimulus: stimulus(&self.stimulus)?,
+            stimulus_size: self.stimulus_size,
+            stride,
+            score: self.score,
+            normalization: match self.normalize {
+                NormalizeArg::None => Normalization::None,
+                NormalizeArg::Imagenet => Normalization::ImageNet,
+            },
+        };
+        Ok((request, read_model(&self.model)?))
+    }
+}
+
+#[derive(Parser)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    scene: SceneArgs,
+    /// Pixels between placements, down and across.
+    #[arg(long)]
+    stride: usize,
     /// A placement is detected when it scores at least this; the detection rate is printed.
     /// Negative values are allowed (logits).
     #[arg(long, default_value_t = detect::DEFAULT_THRESHOLD, allow_negative_numbers = true)]
@@ -154,20 +184,7 @@ fn stimulus(text: &str) -> Result<Stimulus, String> {
 
 pub fn detect(args: DetectArgs) -> Result<(), String> {
     let threshold = detect::check_threshold(args.threshold).map_err(|e| e.to_string())?;
-    let request = DetectRequest {
-        size: args.size,
-        padding: args.padding,
-        background: background(&args.background)?,
-        stimulus: stimulus(&args.stimulus)?,
-        stimulus_size: args.stimulus_size,
-        stride: args.stride,
-        score: args.score,
-        normalization: match args.normalize {
-            NormalizeArg::None => Normalization::None,
-            NormalizeArg::Imagenet => Normalization::ImageNet,
-        },
-    };
-    let model = read_model(&args.model)?;
+    let (request, model) = args.scene.load(args.stride)?;
     let interactive = std::io::stderr().is_terminal();
     let evaluation = if args.full {
         Evaluation::Full
@@ -217,10 +234,10 @@ pub fn detect(args: DetectArgs) -> Result<(), String> {
                 "padlens detectability grid {}x{}: {} of {} over {}, size {}, stride {}",
                 grid.rows,
                 grid.cols,
-                args.score,
-                args.stimulus,
-                args.background,
-                args.stimulus_size,
+                args.scene.score,
+                args.scene.stimulus,
+                args.scene.background,
+                args.scene.stimulus_size,
                 args.stride
             );
             map_png(
@@ -240,6 +257,138 @@ pub fn detect(args: DetectArgs) -> Result<(), String> {
         grid.done,
         grid.rows,
         grid.cols
+    );
+    write_output(None, line.as_bytes(), true)
+}
+
+#[derive(Parser)]
+pub struct ShiftArgs {
+    #[command(flatten)]
+    scene: SceneArgs,
+    /// The placement: the stimulus's top-left corner as `Y,X` in input pixels (row, then
+    /// column). `padlens detect`'s grid cell (i, j) at stride G is `i·G,j·G`. The stimulus
+    /// must lie inside the image.
+    #[arg(long, value_parser = parse_corner)]
+    corner: [usize; 2],
+    /// The largest shift, in pixels, in each direction; a direction stops earlier where the
+    /// stimulus would cross the border.
+    #[arg(long)]
+    max_shift: usize,
+    /// A shifted image counts as detected when it scores at least this; the summary counts
+    /// them. Negative values are allowed (logits).
+    #[arg(long, default_value_t = detect::DEFAULT_THRESHOLD, allow_negative_numbers = true)]
+    threshold: f64,
+    #[arg(long, value_enum)]
+    format: ShiftFormat,
+    /// Where to write the curve.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ShiftFormat {
+    /// A `direction,shift,score` header, then one line per direction and shift (up, down,
+    /// left, right; 0 … the last shift), shift 0 in every direction.
+    Csv,
+    /// The curve: corner, stimulus size, image size, max shift, and per direction its last
+    /// shift and the scores from shift 0.
+    Json,
+}
+
+fn parse_corner(text: &str) -> Result<[usize; 2], String> {
+    let parse = |part: &str| part.trim().parse::<usize>().ok();
+    match text.split_once(',').map(|(y, x)| (parse(y), parse(x))) {
+        Some((Some(y), Some(x))) => Ok([y, x]),
+        _ => Err(format!(
+            "`{text}` is not a corner: expected Y,X, two whole numbers (row, column), e.g. 8,16"
+        )),
+    }
+}
+
+/// `d = 1–3: 0.100–0.900, 2 of 3 detected`, or why no shift was run.
+fn shifted_summary(series: &ShiftSeries, max_shift: usize, threshold: f64) -> String {
+    let shifted = &series.scores[1..];
+    if shifted.is_empty() {
+        return if max_shift == 0 {
+            "no shift".into()
+        } else {
+            "no shift (the stimulus touches the border)".into()
+        };
+    }
+    let (low, high) = shifted
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let detected = shifted.iter().filter(|&&s| s >= threshold).count();
+    format!(
+        "d = 1–{}: {}–{}, {detected} of {} detected",
+        shifted.len(),
+        format_relative(low),
+        format_relative(high),
+        shifted.len()
+    )
+}
+
+pub fn shift(args: ShiftArgs) -> Result<(), String> {
+    let threshold = detect::check_threshold(args.threshold).map_err(|e| e.to_string())?;
+    let (request, model) = args.scene.load(1)?;
+    let interactive = std::io::stderr().is_terminal();
+    let curve = ShiftCurve::compute(
+        &model,
+        &request,
+        args.corner,
+        args.max_shift,
+        &mut |done, total| {
+            if interactive {
+                eprint!("\rshift: {done}/{total}");
+            }
+            true
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if interactive {
+        eprintln!();
+    }
+    let bytes = match args.format {
+        ShiftFormat::Csv => {
+            let mut csv = String::from("direction,shift,score\n");
+            for series in &curve.directions {
+                for (d, score) in series.scores.iter().enumerate() {
+                    // As `detect`'s CSV: f64's shortest round-trip form.
+                    csv += &format!("{},{d},{score:?}\n", series.direction.name());
+                }
+            }
+            csv.into_bytes()
+        }
+        ShiftFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&curve).map_err(|e| e.to_string())?;
+            json.push('\n');
+            json.into_bytes()
+        }
+    };
+    write_output(Some(&args.out), &bytes, false)?;
+    let [y0, x0] = curve.corner;
+    let parts: Vec<String> = curve
+        .directions
+        .iter()
+        .map(|series| {
+            format!(
+                "{} {}",
+                series.direction.name(),
+                shifted_summary(series, curve.max_shift, threshold)
+            )
+        })
+        .collect();
+    let line = format!(
+        "shift at corner {y0},{x0}: unshifted {} ({}detected at threshold {threshold}); {}\n",
+        format_relative(curve.directions[0].scores[0]),
+        if curve.directions[0].scores[0] >= threshold {
+            ""
+        } else {
+            "not "
+        },
+        parts.join("; ")
     );
     write_output(None, line.as_bytes(), true)
 }

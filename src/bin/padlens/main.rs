@@ -52,6 +52,11 @@ enum Command {
     /// grid over a background, and how well the model detects it there (definitions.md §5).
     /// Each placement recomputes only what the stimulus can change (`--full`: the whole model).
     Detect(detect_commands::DetectArgs),
+    /// The shift experiment at one placement of the stimulus: its score as the whole image
+    /// (background and stimulus) is shifted up, down, left and right by 0 … --max-shift
+    /// pixels, circularly, each direction as far as the stimulus stays inside
+    /// (definitions.md §5).
+    Shift(detect_commands::ShiftArgs),
 }
 
 #[derive(Parser)]
@@ -213,6 +218,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Features(args) => model_commands::features(args),
         Command::Filters(args) => model_commands::filters(args),
         Command::Detect(args) => detect_commands::detect(args),
+        Command::Shift(args) => detect_commands::shift(args),
     }
 }
 
