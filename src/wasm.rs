@@ -14,7 +14,8 @@ use crate::analysis::marginalization::{self, DEFAULT_THRESHOLD};
 use crate::analysis::request::{self, MapQuery};
 use crate::analysis::{self, centre_profiles, CentreProfiles, Summary};
 use crate::detect::{
-    Background, DetectRequest, Detector, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
+    Background, DetectRequest, Detector, Evaluation, RgbImage, RgbaImage, Score, ShiftCurve,
+    Stimulus,
 };
 use crate::error::{Location, Subject};
 use crate::infer::inspect::{self, Forward, MeanFeatureMaps, Normalization};
@@ -675,6 +676,23 @@ impl ModelJs {
         let request = request.into_core()?;
         let inner = Detector::new(&self.model, &request, evaluation).map_err(js_error)?;
         Ok(DetectorJs { inner })
+    }
+
+    /// The shift experiment (definitions.md §5) for the placement with corner `[y, x]`: the
+    /// whole image shifted by 0 … `max_shift` pixels each way, scored; one call (a few dozen
+    /// runs of the model), cancelled by terminating the worker.
+    pub fn shift(
+        &self,
+        request: JsValue,
+        y: usize,
+        x: usize,
+        max_shift: usize,
+    ) -> Result<JsValue, JsValue> {
+        let request: DetectRequestJs = from_js(request, "detectability request")?;
+        let request = request.into_core()?;
+        let curve = ShiftCurve::compute(&self.model, &request, [y, x], max_shift, &mut |_, _| true)
+            .map_err(js_error)?;
+        to_js(&curve)
     }
 
     /// The model planned for forward passes on images at `{height?, width?, mode?}`.

@@ -127,6 +127,8 @@ function readState() {
     opacity: $('#opacity').value,
     colormap: $('#colormap').value,
     range: $('#range').value,
+    smax: $('#max-shift').value,
+    shift: shiftCell ? `${shiftCell.row},${shiftCell.col}` : '',
   };
 }
 
@@ -134,7 +136,7 @@ const CONTROLS = {
   demo: '#demo', height: '#height', width: '#width', mode: '#mode', normalization: '#normalization',
   background: '#background', seed: '#seed', stimulus: '#stimulus', size: '#stimulus-size', stride: '#stride',
   score: '#score-kind', k: '#score-index', iou: '#score-iou', threshold: '#threshold', bdemo: '#compare-demo',
-  bmode: '#compare-mode', opacity: '#opacity', colormap: '#colormap', range: '#range',
+  bmode: '#compare-mode', opacity: '#opacity', colormap: '#colormap', range: '#range', smax: '#max-shift',
 };
 
 /**
@@ -156,6 +158,8 @@ function applyHash(hash) {
     control.value = value;
   }
   if (params.has('compare')) $('#compare').checked = params.get('compare') === '1';
+  const shift = /^(\d+),(\d+)$/.exec(params.get('shift') ?? '');
+  pendingShift = shift ? { row: Number(shift[1]), col: Number(shift[2]) } : null;
   return ignored;
 }
 
@@ -477,6 +481,8 @@ async function compute() {
   }
   const mine = ++generation;
   if (running) pool.cancel();
+  if (shiftCell) clearShift('The settings changed: click a cell for its shift experiment again.');
+  shiftCell = null;
   let models;
   try {
     const a = await modelFor(state.demo);
@@ -539,6 +545,12 @@ async function compute() {
       });
     }
     if (mine !== generation) return;
+    const linked = pendingShift;
+    pendingShift = null;
+    const p = grids.A.placements;
+    if (linked && linked.row < p.rows && linked.col < p.cols) {
+      computeShift({ ...linked, index: linked.row * p.cols + linked.col });
+    }
     $('#run-status').textContent = `${done} placements in ${formatDuration(performance.now() - started)} on ${pool.size} worker${pool.size === 1 ? '' : 's'}`;
     setStatus('');
   } catch (error) {
@@ -568,6 +580,95 @@ function cancel() {
   document.body.dataset.status = 'idle';
   $('#run-status').textContent = `Cancelled: ${$('#run-status').textContent}`;
   redrawAll();
+}
+
+// ---- the shift experiment ----
+
+/** The cell whose shift experiment is shown: {row, col, index}, or null. */
+let shiftCell = null;
+/** A cell the link names, to shift once grid A is computed. */
+let pendingShift = null;
+let shiftGeneration = 0;
+
+const DIRECTION_STYLE = {
+  up: ['series-a', 'circle'],
+  down: ['series-b', 'square'],
+  left: ['series-c', 'circle'],
+  right: ['series-d', 'square'],
+};
+
+function clearShift(message = '') {
+  shiftGeneration++;
+  $('#shift-chart').replaceChildren();
+  $('#shift-status').textContent = message;
+}
+
+async function computeShift(cell) {
+  const state = readState();
+  const grid = grids.A;
+  if (!grid || !cell) return;
+  shiftCell = cell;
+  writeHash();
+  const mine = ++shiftGeneration;
+  const maxShift = Number($('#max-shift').value);
+  showError($('#shift-error'), null);
+  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift > catalog.limits.max_side) {
+    showError($('#shift-error'), `S must be a whole number from 0 to ${catalog.limits.max_side}.`);
+    return;
+  }
+  const p = grid.placements;
+  const corner = [cell.row * p.stride, cell.col * p.stride];
+  $('#shift-status').textContent = `Shifting the placement at y ${corner[0]}, x ${corner[1]}…`;
+  try {
+    const model = await modelFor(state.demo);
+    const curve = await pool.shift(model, requestFor(state, state.mode), corner, maxShift);
+    if (mine !== shiftGeneration) return;
+    drawShift(curve, state);
+  } catch (error) {
+    if (mine !== shiftGeneration) return;
+    $('#shift-status').textContent = '';
+    if (error.name !== 'AbortError') showError($('#shift-error'), problemOf(error).message);
+  }
+}
+
+function drawShift(curve, state) {
+  const threshold = Number(state.threshold);
+  const [y0, x0] = curve.corner;
+  const summary = curve.directions
+    .filter((series) => series.last > 0)
+    .map((series) => {
+      const shifted = series.scores.slice(1);
+      const detected = shifted.filter((v) => v >= threshold).length;
+      return `${series.direction} ${formatPercent(detected / shifted.length)}`;
+    });
+  const unshifted = curve.directions[0].scores[0];
+  $('#shift-status').textContent = `Stimulus at y ${y0}, x ${x0}: unshifted ${formatNumber(unshifted, 4)} (${unshifted >= threshold ? 'detected' : 'missed'}); detected when shifted ${summary.join(', ') || '— no room to shift'}.`;
+  const series = curve.directions.map((s) => ({
+    label: s.direction,
+    className: DIRECTION_STYLE[s.direction][0],
+    marker: DIRECTION_STYLE[s.direction][1],
+    points: s.scores.map((y, d) => ({ x: d, y, title: `${s.direction} ${d} px: ${formatNumber(y, 5)}` })),
+  }));
+  const element = $('#shift-chart');
+  const legend = curve.directions
+    .map((s) => {
+      const [className, marker] = DIRECTION_STYLE[s.direction];
+      const shape = marker === 'circle' ? '<circle cx="15" cy="6" r="3.2"/>' : '<rect x="12" y="3" width="6" height="6"/>';
+      const note = s.last < curve.max_shift ? ` <small>(up to ${s.last} px: then the stimulus would leave the image)</small>` : '';
+      return `<span class="key-item"><svg width="30" height="12" aria-hidden="true"><line class="series ${className}" x1="1" x2="29" y1="6" y2="6"/><g class="dots ${className}">${shape}</g></svg> shifted ${s.direction}${note}</span>`;
+    })
+    .join('');
+  element.innerHTML = `<p class="legend chart-legend">${legend}</p>${lineChartSvg(series, {
+    width: Math.max(300, element.clientWidth || 600),
+    height: 260,
+    xDomain: [0, Math.max(1, curve.max_shift)],
+    integerX: true,
+    xLabel: 'shift (px)',
+    yLabel: isProbability(state) ? 'probability' : 'score',
+    yFromZero: isProbability(state),
+    rules: [{ y: threshold, label: 'threshold' }],
+    description: `Score of the stimulus at y ${y0}, x ${x0} as the image shifts up, down, left and right`,
+  })}`;
 }
 
 // ---- exports ----
@@ -652,6 +753,8 @@ async function start() {
     });
   }
   $('#cancel').addEventListener('click', cancel);
+  $('#grid-a').addEventListener('cell-select', (event) => computeShift(event.detail));
+  $('#max-shift').addEventListener('change', () => computeShift(shiftCell));
   $('#rerun').addEventListener('click', () => schedule(0));
   for (const button of document.querySelectorAll('[data-export]')) {
     button.addEventListener('click', () => exportGrid(button.dataset.export));

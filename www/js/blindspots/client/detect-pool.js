@@ -100,6 +100,18 @@ export class DetectPool {
     await Promise.all([work(first, null), ...rest.map((worker) => work(worker, prepare(worker)))]);
   }
 
+  /**
+   * The shift experiment at one placement, in the last worker (the one a grid's first rows
+   * leave soonest). Rejects with the core's error, or an AbortError when cancelled.
+   * @param {{key: string, bytes: ArrayBuffer}} model
+   * @param {object} request @param {[number, number]} corner @param {number} maxShift
+   */
+  async shift(model, request, corner, maxShift) {
+    const worker = this.#workers[this.#workers.length - 1];
+    await this.#open(worker, model);
+    return worker.bridge.request('shift', { request, corner, maxShift });
+  }
+
   /** Stops every worker's work (each restarts empty); a running `run` rejects with an AbortError. */
   cancel() {
     this.#current.cancelled = true;

@@ -60,6 +60,15 @@ const handlers = {
     }
     return { result: { start, end } };
   },
+
+  /**
+   * The shift experiment at one placement (ShiftCurve in src/detect/shift.rs), in one call.
+   * payload: {request, corner: [y, x], maxShift}
+   */
+  shift(_engine, { request, corner, maxShift }) {
+    if (!model) throw new Error('no model is open');
+    return { result: model.shift(request, corner[0], corner[1], maxShift) };
+  },
 };
 
 serve(loadEngine, handlers);
