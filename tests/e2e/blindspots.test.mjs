@@ -1,0 +1,209 @@
+// The Blind spots page as a new user meets it: a detectability grid of the bundled demo fills
+// in as the workers finish placements, answers hover, can be cancelled, compares two
+// configurations with their difference, runs the shift experiment, exports what it shows and
+// keeps its view in the URL; bad input is said beside its control and the last grid stays.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { openPage, useBrowser, waitIdle } from './harness.mjs';
+
+const BAD = new URL('../onnx/bad/', import.meta.url);
+
+const env = useBrowser();
+
+/** Opens the page at `hash` and waits until its grid is complete. */
+async function openGrid(hash = '') {
+  const opened = await openPage(env.browser, env.origin, `/blindspots.html${hash}`);
+  await waitGrid(opened.page);
+  return opened;
+}
+
+function waitGrid(page, timeout = 120000) {
+  return page.waitForFunction(() => /^\d+ placements in /.test(document.querySelector('#run-status').textContent), null, { timeout });
+}
+
+/** The text of a grid view's shadow part. */
+const shadowText = (page, view, selector) =>
+  page.$eval(view, (el, s) => el.shadowRoot.querySelector(s).textContent, selector);
+
+/** Moves the pointer over the centre of the cell (row, col) of a grid view. */
+async function hoverCell(page, view, row, col) {
+  const point = await page.$eval(
+    view,
+    (el, [r, c]) => {
+      const canvas = el.shadowRoot.querySelector('canvas.map');
+      canvas.scrollIntoView({ block: 'center' });
+      const rect = canvas.getBoundingClientRect();
+      // The demo is 224×224; cells are stride-wide squares centred on the stimulus.
+      const stride = Number(document.querySelector('#stride').value);
+      const size = Number(document.querySelector('#stimulus-size').value);
+      const scale = rect.width / 224;
+      return { x: rect.left + (c * stride + size / 2) * scale, y: rect.top + (r * stride + size / 2) * scale };
+    },
+    [row, col],
+  );
+  await page.mouse.move(point.x, point.y);
+}
+
+async function download(page, selector) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
+}
+
+/** A .npy file's shape and f64 values. */
+function readNpy(bytes) {
+  assert.deepEqual([...bytes.subarray(0, 6)], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+  assert.match(header, /'descr': '<f8', 'fortran_order': False/);
+  assert.equal((10 + headerLength) % 64, 0, 'the data starts 64-byte aligned');
+  const shape = /'shape': \((\d+), (\d+)\)/.exec(header).slice(1).map(Number);
+  const data = bytes.subarray(10 + headerLength);
+  const values = Array.from({ length: data.length / 8 }, (_, i) => data.readDoubleLE(8 * i));
+  return { shape, values };
+}
+
+test('a grid fills in progressively, with a colour bar, hover, the outline and the detection rate', async () => {
+  // Stride 3: 70×70 = 4900 placements, long enough to see the grid half done.
+  const { page, context, log } = await openPage(env.browser, env.origin, '/blindspots.html#stride=3');
+  await page.waitForFunction(() => {
+    const m = /^(\d+) of 4900 placements/.exec(document.querySelector('#run-status').textContent);
+    return m && Number(m[1]) > 0 && Number(m[1]) < 2000;
+  }, null, { timeout: 60000, polling: 50 });
+  assert.match(await page.textContent('#run-status'), /about .* left/);
+  // The first rows are in, the last not yet.
+  await hoverCell(page, '#grid-a', 69, 69);
+  assert.match(await shadowText(page, '#grid-a', '.readout'), /^row 70, column 70 \(stimulus at y 207, x 207\): not computed yet$/);
+  await waitGrid(page);
+  await hoverCell(page, '#grid-a', 0, 0);
+  assert.match(await shadowText(page, '#grid-a', '.readout'), /^row 1, column 1 \(stimulus at y 0, x 0\): score -?[\d.]+ — (detected|missed)$/);
+  assert.match(await page.textContent('#rates'), /^A: detection rate [\d.]+% — \d+ of 4900 placements score ≥ 1\.5$/);
+  // The colour bar runs over the grid's own range (logits), labelled top to bottom.
+  const labels = await page.$eval('#grid-a', (el) => [...el.shadowRoot.querySelectorAll('.labels span')].map((s) => Number(s.textContent)));
+  assert.ok(labels.length >= 3 && labels[0] > labels.at(-1), labels.join());
+  assert.match(await page.textContent('#run-status'), /^4900 placements in [\d.]+ (s|min)/);
+  // Row and column profiles, with the threshold.
+  assert.equal(await page.$$eval('#row-profile svg, #col-profile svg', (s) => s.length), 2);
+  assert.deepEqual(log.errors, []);
+  assert.ok(log.requests.every((url) => url.startsWith(env.origin)), 'nothing is fetched from elsewhere');
+  await context.close();
+});
+
+test('Cancel stops the workers and keeps what was computed', async () => {
+  const { page, context, log } = await openPage(env.browser, env.origin, '/blindspots.html#stride=2');
+  await page.waitForFunction(() => /^[1-9]\d* of \d+ placements/.test(document.querySelector('#run-status').textContent), null, { timeout: 60000, polling: 50 });
+  await page.click('#cancel');
+  const status = await page.textContent('#run-status');
+  assert.match(status, /^Cancelled: \d+ of 11025 placements/);
+  const rates = await page.textContent('#rates');
+  assert.match(rates, /\(\d+ not computed\)$/);
+  // Nothing arrives after the cancel: the counts stay as they were.
+  await page.waitForTimeout(1500);
+  assert.equal(await page.textContent('#run-status'), status);
+  assert.equal(await page.textContent('#rates'), rates);
+  assert.equal(await page.isDisabled('#cancel'), true);
+  // The pool works again afterwards.
+  await page.fill('#stride', '30');
+  await waitGrid(page);
+  assert.match(await page.textContent('#rates'), /of 49 placements/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('compare: B beside A on one scale, their difference, and the shift experiment from the link', async () => {
+  const { page, context, log } = await openGrid('#compare=1&bmode=reflect&stride=28&shift=2,3&smax=8');
+  assert.equal(await page.isVisible('#grid-b'), true);
+  assert.equal(await page.isVisible('#grid-diff'), true);
+  assert.match(await shadowText(page, '#grid-b', 'figcaption'), /^B: ResNet-18 \(narrow, untrained\), 224×224, reflect padding$/);
+  assert.match(await shadowText(page, '#grid-diff', 'figcaption'), /^B − A/);
+  const bar = (view) => page.$eval(view, (el) => [...el.shadowRoot.querySelectorAll('.labels span')].map((s) => s.textContent).join());
+  assert.equal(await bar('#grid-a'), await bar('#grid-b'), 'A and B share a colour scale');
+  // The difference is symmetric around 0.
+  const diff = await page.$eval('#grid-diff', (el) => [...el.shadowRoot.querySelectorAll('.labels span')].map((s) => Number(s.textContent.replace('−', '-'))));
+  assert.equal(diff[0], -diff.at(-1));
+  assert.match(await page.textContent('#rates'), /A: detection rate .*\n?.*B: detection rate/s);
+  // The shift experiment of row 3, column 4 (corner 56, 84), up to 8 px each way.
+  await page.waitForFunction(() => document.querySelectorAll('#shift-chart svg path.series, #shift-chart svg polyline.series').length === 4, null, { timeout: 60000 });
+  assert.match(await page.textContent('#shift-status'), /^Stimulus at y 56, x 84: unshifted -?[\d.]+ \((detected|missed)\); detected when shifted up [\d.]+%, down [\d.]+%, left [\d.]+%, right [\d.]+%\.$/);
+  assert.equal(await page.$$eval('#shift-chart .key-item', (k) => k.length), 4);
+  // A click on another cell runs it there and puts it in the link.
+  await hoverCell(page, '#grid-a', 0, 0);
+  await page.mouse.down();
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('#shift-status').textContent.startsWith('Stimulus at y 0, x 0'), null, { timeout: 60000 });
+  assert.match(await page.textContent('#shift-status'), /up .* no room|down [\d.]+%/);
+  assert.match(page.url(), /shift=0%2C0|shift=0,0/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the URL reproduces the view, and the exports hold the grid the core computed', async () => {
+  const { page, context } = await openGrid('#stride=40');
+  await page.selectOption('#background', 'noise');
+  await page.fill('#seed', '5');
+  await page.selectOption('#stimulus', 'disk');
+  await page.fill('#stimulus-size', '24');
+  await page.selectOption('#mode', 'circular');
+  await page.waitForFunction(() => location.hash.includes('stimulus=disk') && location.hash.includes('size=24') && location.hash.includes('seed=5'));
+  await page.waitForTimeout(600);
+  await waitGrid(page);
+  const npy = await download(page, '[data-export=npy]');
+  assert.equal(npy.name, 'resnet18-narrow_224x224_circular_disk24_stride40_logit-0.npy');
+  const grid = readNpy(npy.bytes);
+  assert.deepEqual(grid.shape, [6, 6]);
+  const csv = await download(page, '[data-export=csv]');
+  const fromCsv = csv.bytes.toString().trim().split('\n').flatMap((line) => line.split(',').map(Number));
+  assert.deepEqual(fromCsv, grid.values, 'CSV and NPY hold the same numbers');
+  const png = await download(page, '[data-export=png]');
+  assert.deepEqual([...png.bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+  assert.ok(png.bytes.readUInt32BE(16) > 224 && png.bytes.readUInt32BE(20) >= 224, 'the map, its colour bar and labels');
+
+  // The same link in a new tab gives the same controls and the same numbers.
+  const again = await openGrid(new URL(page.url()).hash);
+  assert.equal(await again.page.inputValue('#stimulus'), 'disk');
+  assert.equal(await again.page.inputValue('#mode'), 'circular');
+  assert.equal(await again.page.inputValue('#seed'), '5');
+  const npyAgain = await download(again.page, '[data-export=npy]');
+  assert.deepEqual(npyAgain.bytes, npy.bytes);
+  await again.context.close();
+  await context.close();
+});
+
+test('bad input is said beside its control, and the last good grid stays', async () => {
+  const { page, context, log } = await openGrid('#stride=40');
+  const caption = await shadowText(page, '#grid-a', 'figcaption');
+  const rates = await page.textContent('#rates');
+  const cases = [
+    ['#stride', '0', '#stride-error', /^stride: must be at least 1, got 0$/],
+    ['#stimulus-size', '300', '#stimulus_size-error', /^stimulus size: a stimulus of 300×300 pixels does not fit in the 224×224 image$/],
+    ['#score-index', '5000', '#score-error', /5000/],
+  ];
+  for (const [control, value, slot, message] of cases) {
+    const before = await page.inputValue(control);
+    await page.fill(control, value);
+    await page.waitForSelector(`${slot}:not([hidden])`, { timeout: 30000 });
+    assert.match(await page.textContent(slot), message);
+    assert.equal(await shadowText(page, '#grid-a', 'figcaption'), caption);
+    assert.equal(await page.textContent('#rates'), rates);
+    await page.fill(control, before);
+    await page.waitForSelector(`${slot}[hidden]`, { state: 'attached', timeout: 30000 });
+    await waitGrid(page);
+  }
+  // A score that does not fit the model's outputs: a classifier has no heat map.
+  await page.selectOption('#score-kind', 'heatmap');
+  await page.waitForSelector('#score-error:not([hidden])', { timeout: 30000 });
+  assert.match(await page.textContent('#score-error'), /heatmap/);
+  await page.selectOption('#score-kind', 'logit');
+  await waitGrid(page);
+  // A file that is not a model, and an image that does not decode.
+  await page.setInputFiles('#file', new URL('cycle.onnx', BAD).pathname);
+  await page.waitForSelector('#model-error:not([hidden])');
+  assert.match(await page.textContent('#model-error'), /^cycle\.onnx: /);
+  await page.selectOption('#background', 'image');
+  await page.setInputFiles('#background-file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+  await page.waitForFunction(() => /broken\.png is not an image/.test(document.querySelector('#background-error').textContent));
+  assert.equal(await shadowText(page, '#grid-a', 'figcaption'), caption);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
