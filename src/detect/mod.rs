@@ -319,7 +319,7 @@ impl Detector {
             scene,
             placements,
             output,
-            score: request.score.clone(),
+            score: request.score,
             input: vec![0f32; 3 * image[0] * image[1]],
         })
     }

@@ -10,7 +10,7 @@
 use super::fold::{self, folds};
 use super::graph::{AspectPolicy, AutoPad, Graph, Node, Op, PoolOp, Unary, ValueId, Window};
 use super::ops::movement::{Pad, Slice, Transpose, MAX_RANK};
-use super::ops::resize;
+use super::ops::{pointwise, resize};
 use super::region::Changed;
 use super::step::{self, Kernel, Operand, ResizeStage};
 use super::tensor::{
@@ -485,15 +485,98 @@ impl Plan {
             return false;
         }
         let mut output = std::mem::take(&mut self.buffers[out_buffer]);
-        let done = step::run_window(
-            &step.kernel,
-            &self.buffers[in_buffer],
-            &mut output,
-            window,
-            &mut self.scratch,
-        );
+        let done = match &step.kernel {
+            Kernel::Conv { .. } | Kernel::Pool { .. } => step::run_window(
+                &step.kernel,
+                &self.buffers[in_buffer],
+                &mut output,
+                window,
+                &mut self.scratch,
+            ),
+            _ => self.run_element_wise_window(index, &mut output, window),
+        };
         self.buffers[out_buffer] = output;
         done
+    }
+
+    /// An element-wise step — an activation, Clip or batch normalisation's affine map on a
+    /// copy of its operand, or arithmetic on two operands of its own shape — for `window` of
+    /// every plane only. Returns `false`, doing nothing, for any other step. Without this,
+    /// every residual addition and unfused activation of an incremental run went over whole
+    /// tensors, though the stimulus changes a few rows of the early, large ones.
+    fn run_element_wise_window(
+        &self,
+        index: usize,
+        output: &mut [f32],
+        window: &OutputWindow,
+    ) -> bool {
+        let step = &self.steps[index];
+        let &[.., height, width] = step.shape.as_slice() else {
+            return false;
+        };
+        let plane = height * width;
+        let len = element_count(&step.shape);
+        if plane == 0 || window.rows.end > height || window.cols.end > width {
+            return false;
+        }
+        let read = |operand: &Operand| -> &[f32] {
+            match *operand {
+                Operand::Storage(s) => &self.buffers[self.buffer_of[s]],
+                Operand::Constant(c) => &self.constants[c],
+            }
+        };
+        // An operand of the output's own shape: its strides are the output's on every axis
+        // longer than 1 (broadcasting gives an axis of 1, such as the batch, stride 0).
+        let contiguous = strides(&step.shape);
+        let own_shape = |operand_strides: &[usize]| {
+            operand_strides
+                .iter()
+                .zip(&contiguous)
+                .zip(&step.shape)
+                .all(|((s, c), &n)| n == 1 || s == c)
+        };
+        match &step.kernel {
+            Kernel::Unary(_) | Kernel::Clip { .. } if step.copy_first => {}
+            Kernel::Affine { pixels, .. } if step.copy_first && *pixels == plane => {}
+            Kernel::Binary {
+                a_strides,
+                b_strides,
+                ..
+            } if own_shape(a_strides) && own_shape(b_strides) => {}
+            _ => return false,
+        }
+        let first = &read(&step.inputs[0])[..len];
+        let second = step.inputs.get(1).map(|o| &read(o)[..len]);
+        for p in 0..len / plane {
+            for y in window.rows.clone() {
+                let at = p * plane + y * width + window.cols.start;
+                let segment = at..at + window.cols.len();
+                let values = &mut output[segment.clone()];
+                match (&step.kernel, second) {
+                    (Kernel::Binary { op, .. }, Some(second)) => {
+                        for ((v, &a), &b) in values
+                            .iter_mut()
+                            .zip(&first[segment.clone()])
+                            .zip(&second[segment])
+                        {
+                            *v = <f32 as pointwise::Arithmetic>::apply(*op, a, b);
+                        }
+                    }
+                    // One channel's row: that channel's scale and shift.
+                    (Kernel::Affine { scale, shift, .. }, _) => {
+                        values.copy_from_slice(&first[segment]);
+                        let c = p % scale.len();
+                        let n = values.len();
+                        pointwise::affine_per_channel(values, &scale[c..=c], &shift[c..=c], n);
+                    }
+                    (kernel, _) => {
+                        values.copy_from_slice(&first[segment]);
+                        step::run_in_place(kernel, values, None);
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// A copy of a value after a run, constants of either element type included.

@@ -207,3 +207,49 @@ test('bad input is said beside its control, and the last good grid stays', async
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('the page computes the same grids as ONNX Runtime, placement by placement (tests/golden/detect)', async () => {
+  const goldens = new URL('../golden/detect/', import.meta.url);
+  const { cases } = JSON.parse(fs.readFileSync(new URL('cases.json', goldens)));
+  const root = new URL('../../', import.meta.url);
+  const { page, context, log } = await openGrid('#stride=40');
+  for (const c of cases) {
+    await page.setInputFiles('#file', new URL(c.model, root).pathname);
+    await page.waitForFunction(() => document.querySelector('#demo').value === 'file:');
+    const [kind, rest] = c.score.split(':');
+    const [k, iou] = rest.split('@');
+    const [background, seed] = c.background.split(':');
+    await page.fill('#height', String(c.size[0]));
+    await page.fill('#width', String(c.size[1]));
+    await page.selectOption('#mode', '');
+    await page.selectOption('#normalization', c.normalization);
+    await page.selectOption('#background', background);
+    if (seed !== undefined) await page.fill('#seed', seed);
+    await page.selectOption('#stimulus', c.stimulus);
+    await page.fill('#stimulus-size', String(c.stimulus_size));
+    await page.fill('#stride', String(c.stride));
+    await page.selectOption('#score-kind', kind);
+    await page.fill('#score-index', k);
+    if (iou !== undefined) await page.fill('#score-iou', iou);
+    const wanted = `${c.size[0]}×${c.size[1]}`;
+    await page.waitForFunction(
+      ([total, size]) =>
+        document.querySelector('#run-status').textContent.startsWith(`${total} placements in`) &&
+        document.querySelector('#grid-a').shadowRoot.querySelector('figcaption').textContent.includes(size),
+      [c.grid[0] * c.grid[1], wanted],
+      { timeout: 60000 },
+    );
+    const { shape, values } = readNpy((await download(page, '[data-export=npy]')).bytes);
+    assert.deepEqual(shape, c.grid, c.name);
+    const golden = readNpy(fs.readFileSync(new URL(c.file, goldens))).values;
+    // As tests/detect_golden.rs: probabilities to 2e-5 of themselves (the two engines' f32
+    // rounding, measured there), other scores to 1e-5 of the grid's largest magnitude.
+    const scale = Math.max(...golden.map(Math.abs));
+    values.forEach((v, i) => {
+      const tolerance = kind === 'class' ? 2e-5 * Math.abs(golden[i]) : 1e-5 * scale;
+      assert.ok(Math.abs(v - golden[i]) <= tolerance, `${c.name}, placement ${i}: page ${v}, ONNX Runtime ${golden[i]}`);
+    });
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

@@ -122,6 +122,7 @@ function readState() {
     iou: $('#score-iou').value,
     threshold: $('#threshold').value,
     compare: $('#compare').checked ? '1' : '',
+    full: $('#full').checked ? '1' : '',
     bdemo: $('#compare-demo').value,
     bmode: $('#compare-mode').value,
     opacity: $('#opacity').value,
@@ -158,6 +159,7 @@ function applyHash(hash) {
     control.value = value;
   }
   if (params.has('compare')) $('#compare').checked = params.get('compare') === '1';
+  $('#full').checked = params.get('full') === '1';
   const shift = /^(\d+),(\d+)$/.exec(params.get('shift') ?? '');
   pendingShift = shift ? { row: Number(shift[1]), col: Number(shift[2]) } : null;
   return ignored;
@@ -196,6 +198,7 @@ function requestFor(state, mode) {
     stride: Number(state.stride),
     score: scoreText(state),
     normalization: state.normalization,
+    full: state.full === '1',
   };
   if (mode !== OWN) request.mode = mode;
   if (state.background === 'image') request.backgroundImage = images.background;
@@ -211,7 +214,8 @@ function formProblem(state) {
   if (!whole(state.size, 0, max)) return { slot: 'stimulus_size', message: `The stimulus size must be a whole number up to ${max}.` };
   if (!whole(state.stride, 0, max)) return { slot: 'stride', message: `The stride must be a whole number up to ${max}.` };
   if (!whole(state.k, 0, 2 ** 31)) return { slot: 'score', message: 'K must be a whole number, 0 or more.' };
-  if (state.background === 'noise' && !whole(state.seed, 0, 2 ** 32 - 1)) return { slot: 'background', message: 'The seed must be a whole number from 0 to 4294967295.' };
+  // The seed goes to the core as text (it may exceed 2^53), which checks its range.
+  if (state.background === 'noise' && !/^\d+$/.test(state.seed)) return { slot: 'background', message: 'The seed must be a whole number, 0 or more.' };
   if (state.background === 'image' && !images.background) return { slot: 'background', message: 'Choose a background image.' };
   if (state.stimulus === 'image' && !images.stimulus) return { slot: 'stimulus', message: 'Choose a stimulus image (a PNG with alpha).' };
   if (!Number.isFinite(Number(state.threshold)) || state.threshold === '') return { slot: 'score', message: 'The threshold must be a number.' };
