@@ -161,6 +161,7 @@ bench() {
     ensure_tools_venv
     build_wasm
     cargo bench --no-run --bench utilization --bench engine
+    cargo build --release --bin padlens
     say "native benchmarks (cargo bench)"
     cargo bench --bench utilization
     # The inference engine on the full-size ONNX models (tools/.cache/models, from
@@ -175,6 +176,8 @@ bench() {
     build_model_bench
     say "ONNX models in Chromium: padlens, onnxruntime-web, rten"
     node tests/e2e/run-model-bench.mjs --breakdown
+    say "detectability grids: the Blind spots page in Chromium, and the CLI"
+    node tests/e2e/run-detect-bench.mjs --native
 }
 
 case "${1:-}" in

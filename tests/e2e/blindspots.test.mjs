@@ -27,23 +27,43 @@ function waitGrid(page, timeout = 120000) {
 const shadowText = (page, view, selector) =>
   page.$eval(view, (el, s) => el.shadowRoot.querySelector(s).textContent, selector);
 
-/** Moves the pointer over the centre of the cell (row, col) of a grid view. */
+/**
+ * Points at the centre of cell (row, col) of a grid view: a pointer event at coordinates read
+ * in the same task, since a grid that is filling in may move the layout between a read and a
+ * real mouse move.
+ */
 async function hoverCell(page, view, row, col) {
-  const point = await page.$eval(
+  await page.$eval(
     view,
     (el, [r, c]) => {
       const canvas = el.shadowRoot.querySelector('canvas.map');
-      canvas.scrollIntoView({ block: 'center' });
       const rect = canvas.getBoundingClientRect();
       // The demo is 224×224; cells are stride-wide squares centred on the stimulus.
       const stride = Number(document.querySelector('#stride').value);
       const size = Number(document.querySelector('#stimulus-size').value);
       const scale = rect.width / 224;
-      return { x: rect.left + (c * stride + size / 2) * scale, y: rect.top + (r * stride + size / 2) * scale };
+      const at = { clientX: rect.left + (c * stride + size / 2) * scale, clientY: rect.top + (r * stride + size / 2) * scale };
+      canvas.dispatchEvent(new PointerEvent('pointermove', { ...at, bubbles: true }));
     },
     [row, col],
   );
-  await page.mouse.move(point.x, point.y);
+}
+
+/** Clicks the centre of cell (row, col) of a grid view, as hoverCell points at it. */
+async function clickCell(page, view, row, col) {
+  await page.$eval(
+    view,
+    (el, [r, c]) => {
+      const canvas = el.shadowRoot.querySelector('canvas.map');
+      const rect = canvas.getBoundingClientRect();
+      const stride = Number(document.querySelector('#stride').value);
+      const size = Number(document.querySelector('#stimulus-size').value);
+      const scale = rect.width / 224;
+      const at = { clientX: rect.left + (c * stride + size / 2) * scale, clientY: rect.top + (r * stride + size / 2) * scale };
+      canvas.dispatchEvent(new MouseEvent('click', { ...at, bubbles: true }));
+    },
+    [row, col],
+  );
 }
 
 async function download(page, selector) {
@@ -128,9 +148,7 @@ test('compare: B beside A on one scale, their difference, and the shift experime
   assert.match(await page.textContent('#shift-status'), /^Stimulus at y 56, x 84: unshifted -?[\d.]+ \((detected|missed)\); detected when shifted up [\d.]+%, down [\d.]+%, left [\d.]+%, right [\d.]+%\.$/);
   assert.equal(await page.$$eval('#shift-chart .key-item', (k) => k.length), 4);
   // A click on another cell runs it there and puts it in the link.
-  await hoverCell(page, '#grid-a', 0, 0);
-  await page.mouse.down();
-  await page.mouse.up();
+  await clickCell(page, '#grid-a', 0, 0);
   await page.waitForFunction(() => document.querySelector('#shift-status').textContent.startsWith('Stimulus at y 0, x 0'), null, { timeout: 60000 });
   assert.match(await page.textContent('#shift-status'), /up .* no room|down [\d.]+%/);
   assert.match(page.url(), /shift=0%2C0|shift=0,0/);
@@ -200,6 +218,10 @@ test('bad input is said beside its control, and the last good grid stays', async
   await page.setInputFiles('#file', new URL('cycle.onnx', BAD).pathname);
   await page.waitForSelector('#model-error:not([hidden])');
   assert.match(await page.textContent('#model-error'), /^cycle\.onnx: /);
+  // A model without an image input.
+  await page.setInputFiles('#file', new URL('no_spatial_input.onnx', BAD).pathname);
+  await page.waitForFunction(() => document.querySelector('#model-error').textContent.startsWith('no_spatial_input.onnx: '));
+  assert.match(await page.textContent('#model-error'), /input/);
   await page.selectOption('#background', 'image');
   await page.setInputFiles('#background-file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
   await page.waitForFunction(() => /broken\.png is not an image/.test(document.querySelector('#background-error').textContent));

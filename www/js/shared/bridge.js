@@ -53,7 +53,8 @@ export class WorkerBridge {
       entry.resolve(result);
       return;
     }
-    entry.reject(Object.assign(new Error(error.message), { name: error.name }));
+    // The location fields (subject, field, …) come along, for problemOf (engine.js).
+    entry.reject(Object.assign(new Error(error.message), error));
     // A Rust panic traps as a RuntimeError and may leave the WASM instance unusable.
     if (error.name === 'RuntimeError') this.#restart();
   }

@@ -2,7 +2,8 @@
 // worker-bridge): each message names a handler; a handler may report progress and returns
 // its result, with the buffers to transfer rather than copy.
 //   in:  {id, type, payload}
-//   out: {id, progress} zero or more times, then {id, result} or {id, error: {name, message}}
+//   out: {id, progress} zero or more times, then {id, result} or {id, error: {name, message,
+//        subject?, layer?, position?, field?, axis?}} (a core error's location, engine.js `Problem`)
 
 /**
  * @typedef {(engine: any, payload: any, progress: (p: object) => void) =>
@@ -23,7 +24,9 @@ export function serve(loadEngine, handlers) {
       const { result, transfer = [] } = await handler(engine, payload, (progress) => self.postMessage({ id, progress }));
       self.postMessage({ id, result }, transfer);
     } catch (error) {
-      self.postMessage({ id, error: { name: error.name ?? 'Error', message: error.message ?? String(error) } });
+      // A core error carries where it is (engine.js `Problem`): the page places its message.
+      const { subject, layer, position, field, axis } = error ?? {};
+      self.postMessage({ id, error: { name: error.name ?? 'Error', message: error.message ?? String(error), subject, layer, position, field, axis } });
     }
   });
 }
