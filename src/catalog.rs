@@ -44,6 +44,10 @@ pub struct DetectInfo {
     pub backgrounds: Vec<detect::Kind>,
     pub stimuli: Vec<detect::Kind>,
     pub scores: Vec<detect::Kind>,
+    /// Scores in [0, 1] ([`detect::PROBABILITY_SCORES`]).
+    pub probability_scores: Vec<&'static str>,
+    /// Scores that take an IoU threshold ([`detect::SCORES_WITH_IOU`]).
+    pub scores_with_iou: Vec<&'static str>,
     pub stimulus_size: usize,
     pub stride: usize,
     pub threshold: f64,
@@ -189,6 +193,8 @@ pub fn catalog() -> Catalog {
             backgrounds: detect::BACKGROUNDS.to_vec(),
             stimuli: detect::STIMULI.to_vec(),
             scores: detect::SCORES.to_vec(),
+            probability_scores: detect::PROBABILITY_SCORES.to_vec(),
+            scores_with_iou: detect::SCORES_WITH_IOU.to_vec(),
             stimulus_size: detect::DEFAULT_STIMULUS_SIZE,
             stride: detect::DEFAULT_STRIDE,
             threshold: detect::DEFAULT_THRESHOLD,

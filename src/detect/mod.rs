@@ -97,6 +97,12 @@ pub const SCORES: [Kind; 4] = [
     },
 ];
 
+/// The scores whose values are probabilities, in [0, 1] (a softmax; a detector's box
+/// score): the page colours them on that range, the others on the grid's own.
+pub const PROBABILITY_SCORES: [&str; 2] = ["class", "boxes"];
+/// The scores that take an IoU threshold τ (`boxes:K@τ`).
+pub const SCORES_WITH_IOU: [&str; 1] = ["boxes"];
+
 /// The defaults of a detectability grid: the benchmark (16-px stimulus, stride 7).
 pub const DEFAULT_STIMULUS_SIZE: usize = 16;
 pub const DEFAULT_STRIDE: usize = 7;

@@ -101,9 +101,7 @@ function buildControls() {
   $('#stride').value = detect.stride;
   $('#threshold').value = detect.threshold;
   $('#score-iou').value = detect.iou;
-  $('#background').value = 'grey';
-  $('#stimulus').value = 'traffic-light';
-  $('#score-kind').value = 'class';
+  // The menus start at the core's first entries: grey, the traffic light, class:K.
 }
 
 /** The view as the controls describe it: everything the URL keeps. */
@@ -178,15 +176,15 @@ function syncVisibility() {
   $('#seed-field').hidden = $('#background').value !== 'noise';
   $('#background-file').hidden = $('#background').value !== 'image';
   $('#stimulus-file').hidden = $('#stimulus').value !== 'image';
-  const boxes = $('#score-kind').value === 'boxes';
-  $('#score-iou').hidden = !boxes;
-  $('#score-iou-label').hidden = !boxes;
+  const iou = takesIou($('#score-kind').value);
+  $('#score-iou').hidden = !iou;
+  $('#score-iou-label').hidden = !iou;
   $('#compare-fields').hidden = !$('#compare').checked;
 }
 
 /** The score as the core reads it, e.g. `class:3` or `boxes:0@0.5`. */
 function scoreText(state) {
-  return state.score === 'boxes' ? `boxes:${state.k}@${state.iou}` : `${state.score}:${state.k}`;
+  return takesIou(state.score) ? `${state.score}:${state.k}@${state.iou}` : `${state.score}:${state.k}`;
 }
 
 /** The detectability request of one side (wasm.rs `DetectRequestJs`). */
@@ -342,7 +340,9 @@ function fatal(error) {
 }
 
 /** Scores that are probabilities (softmax, a detector's box scores) lie in [0, 1]. */
-const isProbability = (state) => state.score === 'class' || state.score === 'boxes';
+const isProbability = (state) => catalog.detect.probability_scores.includes(state.score);
+/** Scores that take an IoU threshold τ. */
+const takesIou = (kind) => catalog.detect.scores_with_iou.includes(kind);
 
 /** The colour bar's range: shared by A and B when they are compared, so colours compare. */
 function colourRange(state) {
@@ -447,7 +447,9 @@ function showProfiles(state) {
       continue;
     }
     const [h, w] = grids.A.placements.image;
-    element.innerHTML = lineChartSvg(series, {
+    const key = (className, marker, label) => `<span class="key-item"><svg width="30" height="12" aria-hidden="true"><line class="series ${className}" x1="1" x2="29" y1="6" y2="6"/><g class="dots ${className}">${marker === 'circle' ? '<circle cx="15" cy="6" r="3.2"/>' : '<rect x="12" y="3" width="6" height="6"/>'}</g></svg> ${escapeXml(label)}</span>`;
+    const legend = sides.length > 1 ? `<p class="legend chart-legend">${series.map((s) => key(s.className, s.marker, grids[s.label].caption)).join('')}</p>` : '';
+    element.innerHTML = legend + lineChartSvg(series, {
       width: Math.max(260, element.clientWidth || 320),
       height: 220,
       xDomain: [0, axis === 'rows' ? h : w],

@@ -39,6 +39,8 @@ class PadlensGridView extends HTMLElement {
   #view = null;
   #colours = null;
   #focus = null;
+  /** The cell under the pointer, re-read when the grid redraws (it may have filled in). */
+  #hover = null;
   #engine = null;
 
   constructor() {
@@ -46,7 +48,10 @@ class PadlensGridView extends HTMLElement {
     this.attachShadow({ mode: 'open' }).append(template.content.cloneNode(true));
     const map = this.#map;
     map.addEventListener('pointermove', (event) => this.#readAt(event));
-    map.addEventListener('pointerleave', () => this.#readFocus());
+    map.addEventListener('pointerleave', () => {
+      this.#hover = null;
+      this.#readFocus();
+    });
     map.addEventListener('click', (event) => {
       const cell = this.#cellOf(event);
       if (cell) this.#select(cell);
@@ -129,12 +134,13 @@ class PadlensGridView extends HTMLElement {
   }
 
   #readAt(event) {
-    const cell = this.#cellOf(event);
-    this.#read(cell);
+    this.#hover = this.#cellOf(event);
+    this.#read(this.#hover);
   }
 
+  /** The readout of the cell under the pointer, else of the keyboard's cell. */
   #readFocus() {
-    this.#read(this.#focus);
+    this.#read(this.#hover ?? this.#focus);
   }
 
   #read(cell) {
@@ -178,6 +184,8 @@ class PadlensGridView extends HTMLElement {
     const row = Math.min(p.rows - 1, Math.max(0, current.row + (this.#focus ? move[0] : 0)));
     const col = Math.min(p.cols - 1, Math.max(0, current.col + (this.#focus ? move[1] : 0)));
     this.#focus = { row, col, index: row * p.cols + col };
+    // The keys take over from the pointer until it moves again.
+    this.#hover = null;
     this.#readFocus();
   }
 
