@@ -99,6 +99,14 @@ test('a grid fills in progressively, with a colour bar, hover, the outline and t
   await hoverCell(page, '#grid-a', 0, 0);
   assert.match(await shadowText(page, '#grid-a', '.readout'), /^row 1, column 1 \(stimulus at y 0, x 0\): score -?[\d.]+ — (detected|missed)$/);
   assert.match(await page.textContent('#rates'), /^A: detection rate [\d.]+% — \d+ of 4900 placements score ≥ 1\.5$/);
+  // The keyboard: the first arrow takes the centre cell, the next ones move; Enter shifts.
+  await page.$eval('#grid-a', (el) => el.shadowRoot.querySelector('canvas.map').focus());
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await shadowText(page, '#grid-a', '.readout'), /^row 37, column 35 \(stimulus at y 108, x 102\): score -?[\d.]+/);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#shift-status').textContent.startsWith('Stimulus at y 108, x 102'), null, { timeout: 60000 });
   // The colour bar runs over the grid's own range (logits), labelled top to bottom.
   const labels = await page.$eval('#grid-a', (el) => [...el.shadowRoot.querySelectorAll('.labels span')].map((s) => Number(s.textContent)));
   assert.ok(labels.length >= 3 && labels[0] > labels.at(-1), labels.join());
