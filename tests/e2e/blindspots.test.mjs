@@ -28,14 +28,14 @@ const shadowText = (page, view, selector) =>
   page.$eval(view, (el, s) => el.shadowRoot.querySelector(s).textContent, selector);
 
 /**
- * Points at the centre of cell (row, col) of a grid view: a pointer event at coordinates read
- * in the same task, since a grid that is filling in may move the layout between a read and a
- * real mouse move.
+ * Sends a pointer `type` event ('pointermove', 'click') at the centre of cell (row, col) of a
+ * grid view, at coordinates read in the same task: a grid that is filling in may move the
+ * layout between a read and a real mouse move.
  */
-async function hoverCell(page, view, row, col) {
-  await page.$eval(
+function cellEvent(page, view, row, col, type) {
+  return page.$eval(
     view,
-    (el, [r, c]) => {
+    (el, [r, c, kind]) => {
       const canvas = el.shadowRoot.querySelector('canvas.map');
       const rect = canvas.getBoundingClientRect();
       // The demo is 224×224; cells are stride-wide squares centred on the stimulus.
@@ -43,28 +43,14 @@ async function hoverCell(page, view, row, col) {
       const size = Number(document.querySelector('#stimulus-size').value);
       const scale = rect.width / 224;
       const at = { clientX: rect.left + (c * stride + size / 2) * scale, clientY: rect.top + (r * stride + size / 2) * scale };
-      canvas.dispatchEvent(new PointerEvent('pointermove', { ...at, bubbles: true }));
+      canvas.dispatchEvent(new PointerEvent(kind, { ...at, bubbles: true }));
     },
-    [row, col],
+    [row, col, type],
   );
 }
 
-/** Clicks the centre of cell (row, col) of a grid view, as hoverCell points at it. */
-async function clickCell(page, view, row, col) {
-  await page.$eval(
-    view,
-    (el, [r, c]) => {
-      const canvas = el.shadowRoot.querySelector('canvas.map');
-      const rect = canvas.getBoundingClientRect();
-      const stride = Number(document.querySelector('#stride').value);
-      const size = Number(document.querySelector('#stimulus-size').value);
-      const scale = rect.width / 224;
-      const at = { clientX: rect.left + (c * stride + size / 2) * scale, clientY: rect.top + (r * stride + size / 2) * scale };
-      canvas.dispatchEvent(new MouseEvent('click', { ...at, bubbles: true }));
-    },
-    [row, col],
-  );
-}
+const hoverCell = (page, view, row, col) => cellEvent(page, view, row, col, 'pointermove');
+const clickCell = (page, view, row, col) => cellEvent(page, view, row, col, 'click');
 
 async function download(page, selector) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);

@@ -7,6 +7,7 @@
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml, formatNumber, formatPercent, lineChartSvg } from '../../shared/draw.js';
 import { DetectPool } from './detect-pool.js';
+import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import './grid-view.js';
 import { gridCsv, gridProfiles, npyBytes } from '../shared/grid-draw.js';
 
@@ -739,17 +740,7 @@ async function start() {
 
   $('#demo').addEventListener('change', () => modelChanged());
   $('#file').addEventListener('change', (event) => openFile(event.target.files[0]));
-  const drop = $('#drop');
-  drop.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (event) => {
-    event.preventDefault();
-    drop.classList.remove('over');
-    openFile(event.dataTransfer.files[0]);
-  });
+  acceptDroppedFile($('#drop'), openFile);
   $('#background-file').addEventListener('change', (event) => openImage('background', event.target.files[0]));
   $('#stimulus-file').addEventListener('change', (event) => openImage('stimulus', event.target.files[0]));
   // Display-only controls redraw what is there; every other one computes again.

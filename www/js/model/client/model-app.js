@@ -7,6 +7,7 @@
 import { loadEngine } from '../../engine/engine.js';
 import { WorkerBridge } from '../../shared/bridge.js';
 import { formatNumber } from '../../shared/draw.js';
+import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import '../../analysis/client/uneven-report.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -497,17 +498,7 @@ async function start() {
   $('#demo').replaceChildren(new Option('—', ''), ...demos.map((d) => new Option(d.label, d.file)));
   $('#demo').addEventListener('change', () => $('#demo').value && openDemo($('#demo').value));
   $('#file').addEventListener('change', () => openFile($('#file').files[0]));
-  const drop = $('#drop');
-  drop.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (event) => {
-    event.preventDefault();
-    drop.classList.remove('over');
-    openFile(event.dataTransfer.files[0]);
-  });
+  acceptDroppedFile($('#drop'), openFile);
   for (const id of ['#height', '#width', '#mode', '#normalization']) $(id).addEventListener('change', refresh);
   $('#image-choice').addEventListener('change', () => {
     if ($('#image-choice').value === 'upload') $('#image-file').click();
