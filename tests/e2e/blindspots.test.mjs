@@ -146,6 +146,21 @@ test('compare: B beside A on one scale, their difference, and the shift experime
   await page.waitForFunction(() => document.querySelector('#shift-status').textContent.startsWith('Stimulus at y 0, x 0'), null, { timeout: 60000 });
   assert.match(await page.textContent('#shift-status'), /up .* no room|down [\d.]+%/);
   assert.match(page.url(), /shift=0%2C0|shift=0,0/);
+  // B and the difference export too, named after what they hold.
+  await page.selectOption('#export-which', 'diff');
+  const diffNpy = await download(page, '[data-export=npy]');
+  assert.equal(diffNpy.name, 'resnet18-narrow_224x224_reflect_traffic-light16_stride28_logit-0_minus_resnet18-narrow_224x224_own_traffic-light16_stride28_logit-0.npy');
+  await page.selectOption('#export-which', 'B');
+  const bNpy = await download(page, '[data-export=npy]');
+  await page.selectOption('#export-which', 'A');
+  const aNpy = await download(page, '[data-export=npy]');
+  const [a, b, d] = [aNpy, bNpy, diffNpy].map((f) => readNpy(f.bytes).values);
+  d.forEach((v, i) => assert.equal(v, b[i] - a[i]));
+  // B can be the user's own file.
+  await page.setInputFiles('#compare-file', new URL('../onnx/models/mobilenet_v2/model.onnx', import.meta.url).pathname);
+  await page.waitForFunction(() => /^B: model\.onnx, 224×224, reflect padding$/.test(document.querySelector('#grid-b').shadowRoot.querySelector('figcaption').textContent), null, { timeout: 60000 });
+  await waitGrid(page);
+  assert.equal(await page.inputValue('#compare-demo'), 'file:b');
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -14,8 +14,9 @@ import { gridCsv, gridProfiles, npyBytes } from '../shared/grid-draw.js';
 const $ = (selector) => document.querySelector(selector);
 const MODELS_URL = new URL('../../../models/', import.meta.url);
 const OWN = '';
-/** The demo menu's entry for a dropped file. */
+/** The demo menus' entries for a dropped file: A's, and B's. */
 const USER_FILE = 'file:';
+const USER_FILE_B = 'file:b';
 /** How long the controls must stay still before a new grid starts, in ms. */
 const SETTLE_MS = 350;
 /** How often a grid that is filling in is redrawn, in ms. */
@@ -35,8 +36,11 @@ let imageVersion = 0;
 const pool = new DetectPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8)));
 let generation = 0;
 let running = false;
-/** The last grids drawn: {A, B} of {placements, scores, background, label}. */
-const grids = { A: null, B: null };
+/**
+ * The last grids drawn: A and B ({placements, scores, background, caption}) and their
+ * difference B − A ({placements, scores}) when both are shown.
+ */
+const grids = { A: null, B: null, diff: null };
 let settleTimer = 0;
 
 function setStatus(text) {
@@ -239,40 +243,54 @@ async function loadDemo(file) {
 }
 
 async function modelFor(value) {
-  if (value === USER_FILE) {
-    const entry = models.get(USER_FILE);
+  if (value.startsWith(USER_FILE)) {
+    const entry = models.get(value);
     if (!entry) throw Object.assign(new Error('Drop or choose an ONNX file.'), { field: 'model' });
     return entry;
   }
   return loadDemo(value);
 }
 
-async function openFile(file) {
-  if (!file) return;
+/**
+ * Opens the user's ONNX file for the menu `select` (A's or B's): it becomes that menu's
+ * "your file" entry, under the value `value`. A file that is not a model is said in
+ * `errorSlot` and the last good model stays chosen.
+ * @returns {Promise<boolean>} whether it opened
+ */
+async function openFile(file, { select, value, errorSlot }) {
+  if (!file) return false;
   const cap = catalog.limits.model_bytes;
   if (file.size > cap) {
-    showError($('#model-error'), `${file.name} is ${formatNumber(file.size / 2 ** 20, 3)} MB; padlens opens models of up to ${formatNumber(cap / 2 ** 20, 4)} MB in a tab.`);
-    return;
+    showError(errorSlot, `${file.name} is ${formatNumber(file.size / 2 ** 20, 3)} MB; padlens opens models of up to ${formatNumber(cap / 2 ** 20, 4)} MB in a tab.`);
+    return false;
   }
   const bytes = await file.arrayBuffer();
-  const key = `${USER_FILE}${file.name}:${file.size}:${Date.now()}`;
+  const key = `${value}${file.name}:${file.size}:${Date.now()}`;
   try {
     const declared = await pool.check({ key, bytes });
-    models.set(USER_FILE, { key, bytes, label: file.name, declared });
+    models.set(value, { key, bytes, label: file.name, declared });
   } catch (error) {
-    // The last good model stays chosen.
-    showError($('#model-error'), `${file.name}: ${error.message}`);
-    return;
+    showError(errorSlot, `${file.name}: ${error.message}`);
+    return false;
   }
-  let option = $('#demo').querySelector(`option[value="${USER_FILE}"]`);
+  showError(errorSlot, null);
+  let option = select.querySelector(`option[value="${value}"]`);
   if (!option) {
     option = document.createElement('option');
-    option.value = USER_FILE;
-    $('#demo').append(option);
+    option.value = value;
+    select.append(option);
   }
   option.textContent = `your file: ${file.name}`;
-  $('#demo').value = USER_FILE;
-  await modelChanged();
+  select.value = value;
+  return true;
+}
+
+async function openFileA(file) {
+  if (await openFile(file, { select: $('#demo'), value: USER_FILE, errorSlot: $('#model-error') })) await modelChanged();
+}
+
+async function openFileB(file) {
+  if (await openFile(file, { select: $('#compare-demo'), value: USER_FILE_B, errorSlot: $('#compare-error') })) schedule(0);
 }
 
 /**
@@ -397,8 +415,10 @@ function showDifference(state) {
   const { A, B } = grids;
   const comparable = state.compare && A && B && A.placements.rows === B.placements.rows && A.placements.cols === B.placements.cols;
   view.hidden = !comparable;
+  grids.diff = null;
   if (!comparable) return;
   const diff = B.scores.map((b, i) => b - A.scores[i]);
+  grids.diff = { placements: A.placements, scores: diff };
   let extent = 0;
   for (const d of diff) if (Number.isFinite(d)) extent = Math.max(extent, Math.abs(d));
   if (extent === 0) extent = 1;
@@ -471,6 +491,7 @@ function redrawAll() {
   showDifference(state);
   showRates(state);
   showProfiles(state);
+  syncExportMenu(state);
 }
 
 function formatDuration(ms) {
@@ -688,11 +709,12 @@ function drawShift(curve, state) {
 
 // ---- exports ----
 
-function fileStem() {
+/** A file name that says what a side's grid holds, e.g. `resnet18-narrow_224x224_own_…`. */
+function fileStem(side) {
   const state = readState();
-  const model = (state.demo === USER_FILE ? models.get(USER_FILE)?.label : state.demo)?.replace(/\.onnx$/, '') ?? 'model';
-  const mode = state.mode || 'own';
-  return `${model}_${state.height}x${state.width}_${mode}_${state.stimulus}${state.size}_stride${state.stride}_${scoreText(state).replace(/[:@]/g, '-')}`;
+  const [menu, mode] = side === 'A' ? [state.demo, state.mode] : [state.bdemo || state.demo, state.bmode];
+  const model = (menu.startsWith(USER_FILE) ? models.get(menu)?.label : menu)?.replace(/\.onnx$/, '') ?? 'model';
+  return `${model}_${state.height}x${state.width}_${mode || 'own'}_${state.stimulus}${state.size}_stride${state.stride}_${scoreText(state).replace(/[:@]/g, '-')}`;
 }
 
 function download(blob, name) {
@@ -704,14 +726,25 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Exports the grid the export menu names: A, B or their difference B − A. */
 function exportGrid(kind) {
-  const grid = grids.A;
+  const which = $('#export-which').value;
+  const grid = which === 'diff' ? grids.diff : grids[which];
   if (!grid) return;
   const { rows, cols } = grid.placements;
-  const stem = fileStem();
+  const stem = which === 'diff' ? `${fileStem('B')}_minus_${fileStem('A')}` : fileStem(which);
+  const view = { A: '#grid-a', B: '#grid-b', diff: '#grid-diff' }[which];
   if (kind === 'csv') download(new Blob([gridCsv(grid.scores, rows, cols)], { type: 'text/csv' }), `${stem}.csv`);
   if (kind === 'npy') download(new Blob([npyBytes(grid.scores, rows, cols)], { type: 'application/octet-stream' }), `${stem}.npy`);
-  if (kind === 'png') $('#grid-a').snapshot().toBlob((blob) => download(blob, `${stem}.png`), 'image/png');
+  if (kind === 'png') $(view).snapshot().toBlob((blob) => download(blob, `${stem}.png`), 'image/png');
+}
+
+/** The export menu offers B and B − A only while they are shown. */
+function syncExportMenu(state) {
+  const select = $('#export-which');
+  const shown = { A: Boolean(grids.A), B: Boolean(state.compare && grids.B), diff: Boolean(grids.diff) };
+  for (const option of select.options) option.disabled = !shown[option.value];
+  if (select.selectedOptions[0]?.disabled) select.value = 'A';
 }
 
 // ---- start ----
@@ -739,14 +772,16 @@ async function start() {
   syncVisibility();
 
   $('#demo').addEventListener('change', () => modelChanged());
-  $('#file').addEventListener('change', (event) => openFile(event.target.files[0]));
-  acceptDroppedFile($('#drop'), openFile);
+  $('#file').addEventListener('change', (event) => openFileA(event.target.files[0]));
+  $('#compare-file').addEventListener('change', (event) => openFileB(event.target.files[0]));
+  acceptDroppedFile($('#drop'), openFileA);
+  acceptDroppedFile($('#compare-drop'), openFileB);
   $('#background-file').addEventListener('change', (event) => openImage('background', event.target.files[0]));
   $('#stimulus-file').addEventListener('change', (event) => openImage('stimulus', event.target.files[0]));
   // Display-only controls redraw what is there; every other one computes again.
   const display = new Set(['opacity', 'colormap', 'range']);
   $('#controls').addEventListener('input', (event) => {
-    if (['file', 'background-file', 'stimulus-file', 'demo'].includes(event.target.id)) return;
+    if (['file', 'compare-file', 'background-file', 'stimulus-file', 'demo'].includes(event.target.id)) return;
     syncVisibility();
     schedule();
   });
