@@ -207,6 +207,18 @@ pub enum ModelErrorKind {
         needed_mib: usize,
         limit_mib: usize,
     },
+    /// An incremental run keeps every layer's output twice (definitions.md §5).
+    #[error(
+        "at {height}×{width}, keeping every layer's output for incremental runs (and the \
+         background's copy) would need {needed_mib} MiB; padlens holds at most {limit_mib} MiB \
+         for it (choose a smaller input)"
+    )]
+    IncrementalTooLarge {
+        height: usize,
+        width: usize,
+        needed_mib: usize,
+        limit_mib: usize,
+    },
     #[error("with {mode} padding at every convolution, the shapes no longer fit here: {message}")]
     SwapBreaksShapes { mode: &'static str, message: String },
     /// What the projection onto a layer graph (definitions.md §8) cannot represent.
@@ -589,6 +601,7 @@ impl Error {
                 layer: model.node.clone(),
                 ..Location::of(match model.kind {
                     ModelErrorKind::SwapBreaksShapes { .. } => Subject::Padding,
+                    ModelErrorKind::IncrementalTooLarge { .. } => Subject::Size,
                     _ => Subject::Model,
                 })
             },

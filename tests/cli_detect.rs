@@ -365,3 +365,40 @@ fn bad_input_is_a_clear_error_with_a_nonzero_exit() {
     assert!(stderr(&model).contains("this is not an ONNX model"));
     assert!(!out_path.exists(), "nothing is written on an error");
 }
+
+#[test]
+fn a_grid_too_large_to_hold_is_refused_before_it_is_allocated() {
+    // Every layer's output kept twice at 9000×9000: about 3.9 GiB for the narrow ResNet-18.
+    let out_path = temp_path("huge.npy");
+    let out = out_path.to_str().unwrap();
+    let model = model_path();
+    let refused = padlens(&[
+        "detect",
+        "--model",
+        model.to_str().unwrap(),
+        "--size",
+        "9000",
+        "--background",
+        "grey",
+        "--stimulus",
+        "disk",
+        "--stimulus-size",
+        "16",
+        "--stride",
+        "4000",
+        "--score",
+        "class:0",
+        "--format",
+        "npy",
+        "--out",
+        out,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("at 9000×9000, keeping every layer's output for incremental runs")
+            && message.contains("padlens holds at most 3072 MiB for it (choose a smaller input)"),
+        "{message}"
+    );
+    assert!(!out_path.exists());
+}

@@ -276,6 +276,22 @@ impl Plan {
             })
     }
 
+    /// How many f32 values the run-time values hold together, each counted once: what a plan
+    /// that keeps every value ([`super::Model::plan_incremental`]) allocates.
+    pub(crate) fn runtime_elements(&self) -> usize {
+        let mut counted = vec![false; self.buffer_of.len()];
+        self.values
+            .iter()
+            .filter_map(|value| match value {
+                Value::Runtime { storage, shape } if !counted[*storage] => {
+                    counted[*storage] = true;
+                    Some(element_count(shape))
+                }
+                _ => None,
+            })
+            .fold(0usize, usize::saturating_add)
+    }
+
     /// Multiply-adds of one run.
     pub fn multiply_adds(&self) -> f64 {
         self.steps.iter().map(|s| s.kernel.multiply_adds()).sum()
