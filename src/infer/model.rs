@@ -113,7 +113,8 @@ impl Model {
     }
 
     /// As [`Model::plan`], keeping every run-time value in a buffer of its own, as
-    /// [`Plan::run_changed`] needs. Refused when those buffers and the baseline's copy of
+    /// [`Plan::run_changed`] needs (but for a convolution's raw output where a batch
+    /// normalisation or activation is fused into it, as in the full plan). Refused when those buffers and the baseline's copy of
     /// them would pass [`MAX_INCREMENTAL_BYTES`].
     pub fn plan_incremental(
         &self,
@@ -138,10 +139,7 @@ impl Model {
                 },
             )));
         }
-        let names: Vec<String> = shared
-            .runtime_values()
-            .map(|(name, _)| name.to_owned())
-            .collect();
+        let names = shared.values_kept_for_incremental();
         self.plan(size, padding, &names)
     }
 

@@ -84,6 +84,9 @@ pub struct Plan {
     inputs: Vec<(ValueId, Vec<usize>)>,
     outputs: Vec<ValueId>,
     kept: Vec<ValueId>,
+    /// Convolution outputs whose reader (a batch normalisation, an activation) was fused in:
+    /// they never exist on their own.
+    fused_into: Vec<ValueId>,
     scratch: Scratch,
 }
 
@@ -117,6 +120,8 @@ struct Lowering<'g> {
     kept: Vec<bool>,
     /// The step that wrote a value directly (fusion candidates).
     written_by: HashMap<ValueId, usize>,
+    /// Values whose reader was fused into the convolution that wrote them.
+    fused_into: Vec<ValueId>,
 }
 
 fn shape_error(node: &Node, message: impl Into<String>) -> Error {
@@ -178,6 +183,7 @@ impl Plan {
             readers,
             kept,
             written_by: HashMap::new(),
+            fused_into: Vec::new(),
         };
         for (&id, tensor) in &graph.constants {
             lowering.values[id] = Value::Constant(tensor.clone());
@@ -206,6 +212,7 @@ impl Plan {
             storage_len,
             pinned,
             kept,
+            fused_into,
             ..
         } = lowering;
         for step in &mut steps {
@@ -231,6 +238,7 @@ impl Plan {
             inputs,
             outputs,
             kept: (0..kept.len()).filter(|&v| kept[v]).collect(),
+            fused_into,
             scratch: Scratch::default(),
         })
     }
@@ -274,6 +282,25 @@ impl Plan {
                 Value::Runtime { storage, .. } => Some((name.as_str(), *storage)),
                 _ => None,
             })
+    }
+
+    /// The run-time values an incremental plan keeps ([`super::Model::plan_incremental`]):
+    /// every one but a convolution's raw output that this plan fused its reader into (a
+    /// batch normalisation folded into the weights, an activation applied in the last
+    /// write). Keeping such a value would stop the fusion, and a folded batch normalisation
+    /// rounds differently from the convolution and the affine map run one after the other:
+    /// the incremental grid must equal the full one bit for bit. The fused step alone writes
+    /// its output, so a run can still recompute it window by window.
+    pub(crate) fn values_kept_for_incremental(&self) -> Vec<String> {
+        self.names
+            .iter()
+            .zip(&self.values)
+            .enumerate()
+            .filter(|(id, (_, value))| {
+                matches!(value, Value::Runtime { .. }) && !self.fused_into.contains(id)
+            })
+            .map(|(_, (name, _))| name.clone())
+            .collect()
     }
 
     /// How many f32 values the run-time values hold together, each counted once: what a plan
@@ -916,6 +943,7 @@ impl Lowering<'_> {
         let Value::Runtime { storage, shape } = self.values[x].clone() else {
             return;
         };
+        self.fused_into.push(x);
         self.reads_left[storage] = self.reads_left[storage].saturating_sub(1);
         self.written_by.insert(node.outputs[0], index);
         self.define(node.outputs[0], storage, shape);
