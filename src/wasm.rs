@@ -608,12 +608,16 @@ impl ModelRunJs {
         } else {
             from_js(value, "model run")?
         };
-        let size = match (run.height, run.width) {
-            (Some(h), Some(w)) => Some([h, w]),
-            (None, None) => None,
-            _ => return Err(request_error("give both height and width, or neither")),
-        };
-        Ok((size, parse_mode(run.mode)?))
+        Ok((model_size(run.height, run.width)?, parse_mode(run.mode)?))
+    }
+}
+
+/// A model's input size from optional height and width: both, or neither (its own).
+fn model_size(height: Option<usize>, width: Option<usize>) -> Result<Option<[usize; 2]>, JsValue> {
+    match (height, width) {
+        (Some(h), Some(w)) => Ok(Some([h, w])),
+        (None, None) => Ok(None),
+        _ => Err(request_error("give both height and width, or neither")),
     }
 }
 
@@ -804,11 +808,7 @@ struct DetectRequestJs {
 
 impl DetectRequestJs {
     fn into_core(self) -> Result<DetectRequest, JsValue> {
-        let size = match (self.height, self.width) {
-            (Some(h), Some(w)) => Some([h, w]),
-            (None, None) => None,
-            _ => return Err(request_error("give both height and width, or neither")),
-        };
+        let size = model_size(self.height, self.width)?;
         let background = match (self.background.as_str(), self.background_image) {
             ("image", Some(image)) => Background::Image(
                 RgbImage::from_rgba8(&image.data.to_vec(), image.width, image.height)

@@ -125,6 +125,26 @@ test('Cancel stops the workers and keeps what was computed', async () => {
   await context.close();
 });
 
+test('a model chosen while a grid runs stops it and computes its own', async () => {
+  const { page, context, log } = await openPage(env.browser, env.origin, '/blindspots.html#stride=2');
+  await page.waitForFunction(() => /^[1-9]\d* of 11025 placements/.test(document.querySelector('#run-status').textContent), null, { timeout: 60000, polling: 50 });
+  // Every message the run's error slot shows, however briefly (a new run clears it).
+  await page.evaluate(() => {
+    window.shownErrors = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('#run-error').textContent;
+      if (text) window.shownErrors.push(text);
+    }).observe(document.querySelector('#run-error'), { childList: true, characterData: true, subtree: true });
+  });
+  await page.setInputFiles('#file', new URL('../onnx/models/resnet18/model.onnx', import.meta.url).pathname);
+  await page.fill('#stride', '40');
+  await page.waitForFunction(() => /^\d+ placements in /.test(document.querySelector('#run-status').textContent) && document.querySelector('#grid-a').shadowRoot.querySelector('figcaption').textContent.startsWith('A: model.onnx'), null, { timeout: 60000 });
+  assert.deepEqual(await page.evaluate(() => window.shownErrors), []);
+  assert.equal(await page.isHidden('#model-error'), true);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('compare: B beside A on one scale, their difference, and the shift experiment from the link', async () => {
   const { page, context, log } = await openGrid('#compare=1&bmode=reflect&stride=28&shift=2,3&smax=8');
   assert.equal(await page.isVisible('#grid-b'), true);

@@ -513,18 +513,18 @@ async function compute() {
   if (running) pool.cancel();
   if (shiftCell) clearShift('The settings changed: click a cell for its shift experiment again.');
   shiftCell = null;
-  let models;
+  let chosen;
   try {
     const a = await modelFor(state.demo);
     const b = state.compare ? await modelFor(state.bdemo || state.demo) : null;
-    models = [a, b];
+    chosen = [a, b];
   } catch (error) {
     if (mine === generation) placeProblem(problemOf(error));
     return;
   }
   if (mine !== generation) return;
-  const sides = [['A', models[0], state.mode]];
-  if (state.compare) sides.push(['B', models[1], state.bmode]);
+  const sides = [['A', chosen[0], state.mode]];
+  if (state.compare) sides.push(['B', chosen[1], state.bmode]);
   running = true;
   delete $('#run-status').dataset.ms;
   $('#cancel').disabled = false;

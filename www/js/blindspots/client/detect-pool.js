@@ -24,6 +24,10 @@ export class DetectPool {
   #workers;
   /** The running grid's token: a cancelled run hands out no more chunks. */
   #current = { cancelled: false };
+  /** Grids running (a cancelled one counts until its promise settles). */
+  #running = 0;
+  /** Settles when the last grid started has (fulfilled either way). */
+  #settled = Promise.resolve();
 
   /** @param {number} size how many workers */
   constructor(size) {
@@ -51,6 +55,9 @@ export class DetectPool {
    * @param {{key: string, bytes: ArrayBuffer}} model
    */
   async check(model) {
+    // The worker is about to hold another model: a grid still running on the old one stops
+    // (it is obsolete, and its worker would lose the plan under it).
+    if (this.#running > 0) this.cancel();
     const worker = this.#workers[0];
     const { declared } = await worker.bridge.request('open', { bytes: model.bytes.slice(0) });
     worker.opened = model.key;
@@ -65,7 +72,21 @@ export class DetectPool {
    * @param {{onStart: (placements: Placements, background: Uint8Array) => void,
    *   onScores: (start: number, scores: Float64Array) => void}} callbacks
    */
-  async run({ model, key, request }, { onStart, onScores }) {
+  async run(grid, callbacks) {
+    this.#running++;
+    const running = this.#runGrid(grid, callbacks);
+    this.#settled = running.then(
+      () => {},
+      () => {},
+    );
+    try {
+      await running;
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #runGrid({ model, key, request }, { onStart, onScores }) {
     const token = { cancelled: false };
     this.#current = token;
     const [first, ...rest] = this.#workers;
@@ -108,6 +129,9 @@ export class DetectPool {
    */
   async shift(model, request, corner, maxShift) {
     const worker = this.#workers[this.#workers.length - 1];
+    // A grid of another model (B's) may be running on this worker: the shift waits for it
+    // rather than take the worker's model from under it.
+    if (worker.opened !== model.key) await this.#settled;
     await this.#open(worker, model);
     return worker.bridge.request('shift', { request, corner, maxShift });
   }
