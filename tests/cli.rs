@@ -1,14 +1,12 @@
 //! The `padlens` command line, run as a user would.
 #![cfg(feature = "cli")]
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+#[allow(dead_code)]
+mod cli_common;
+use cli_common::{padlens, temp_path};
 
-fn padlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padlens"))
-        .args(args)
-        .output()
-        .expect("the padlens binary runs")
-}
+use std::process::Output;
 
 /// The command succeeded; otherwise its stderr is the failure message.
 fn assert_success(out: &Output) {
@@ -17,12 +15,6 @@ fn assert_success(out: &Output) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("padlens-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 #[test]

@@ -2,30 +2,18 @@
 //! (tests/onnx/models/resnet18: untrained, 1000 outputs).
 #![cfg(feature = "cli")]
 
+#[path = "common/cli.rs"]
+#[allow(dead_code)]
+mod cli_common;
+use cli_common::{padlens, resnet18_path as model_path, stderr, temp_path};
+
 use padlens::detect::{
     Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score, Stimulus,
 };
 use padlens::infer::inspect::Normalization;
 use padlens::infer::Model;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn padlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padlens"))
-        .args(args)
-        .output()
-        .expect("the padlens binary runs")
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("padlens-cli-detect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn model_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/models/resnet18/model.onnx")
-}
+use std::path::Path;
+use std::process::Output;
 
 /// `detect` on the test model at 48×48 with a 16-px stimulus at stride 8 (a 5×5 grid), plus
 /// `extra` arguments.
@@ -44,10 +32,6 @@ fn detect(extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     padlens(&args)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The same grid from the core.

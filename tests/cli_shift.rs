@@ -2,33 +2,13 @@
 //! (tests/onnx/models/resnet18: untrained, 1000 outputs), at 48×48 with a 16-px stimulus.
 #![cfg(feature = "cli")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+#[allow(dead_code)]
+mod cli_common;
+use cli_common::{padlens, resnet18_path as model_path, stderr, stdout, temp_path};
 
-fn padlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padlens"))
-        .args(args)
-        .output()
-        .expect("the padlens binary runs")
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("padlens-cli-shift-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn model_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/models/resnet18/model.onnx")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use std::path::Path;
+use std::process::Output;
 
 /// What `detect` and `shift` share: the model and the scene at 48×48, a 16-px traffic light on
 /// noise, `logit:3`.

@@ -186,8 +186,16 @@ impl Score {
                 exp(data[k]) / data.iter().map(|&v| exp(v)).sum::<f64>()
             }
             Score::Heatmap(_) => {
+                // `select` chose a 4-axis output; said again as an error rather than a panic.
                 let &[_, _, h, w] = output.shape else {
-                    unreachable!("checked above")
+                    return Err(Error::detect(
+                        DetectField::Score,
+                        DetectErrorKind::OutputShape {
+                            score: self.to_string(),
+                            needs: "a [1, C, h, w]",
+                            got: bracketed(output.shape),
+                        },
+                    ));
                 };
                 let [height, width] = placed.image;
                 let [y0, x0] = placed.corner;
