@@ -376,7 +376,16 @@ impl Builder {
             pads,
             ceil_mode: false,
         };
-        self.node(name, "Conv", Op::Conv { window, groups }, &inputs)
+        self.node(
+            name,
+            "Conv",
+            Op::Conv {
+                window,
+                groups,
+                mode: PaddingMode::Zeros,
+            },
+            &inputs,
+        )
     }
 
     fn batch_norm(

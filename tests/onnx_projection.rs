@@ -229,7 +229,16 @@ impl Builder {
             pads,
             ceil_mode: false,
         };
-        self.node(name, "Conv", Op::Conv { window, groups: 1 }, &[x, weights])
+        self.node(
+            name,
+            "Conv",
+            Op::Conv {
+                window,
+                groups: 1,
+                mode: PaddingMode::Zeros,
+            },
+            &[x, weights],
+        )
     }
 
     fn add(&mut self, name: &str, a: ValueId, b: ValueId) -> ValueId {

@@ -3,7 +3,7 @@
 //! (Shape → Gather → Concat → Reshape chains that exporters emit), which padlens could not
 //! run at run time anyway: run-time values are f32 only.
 
-use super::graph::Op;
+use super::graph::{CastTo, Op};
 use super::ops::movement::{self, SliceAxis};
 use super::ops::pointwise::{self, Arithmetic};
 use super::tensor::{
@@ -32,6 +32,7 @@ pub fn folds(op: &Op) -> bool {
             | Op::Slice
             | Op::ConstantOfShape { .. }
             | Op::Identity
+            | Op::Cast { .. }
     )
 }
 
@@ -291,6 +292,13 @@ pub fn fold(op: &Op, inputs: &[Option<&Tensor>]) -> Result<Tensor, FoldError> {
             })
         }
         Op::Identity => Ok(x?.clone()),
+        Op::Cast { to } => {
+            let x = x?;
+            Ok(match to {
+                CastTo::Float => Tensor::f32(x.shape.clone(), x.to_f32()),
+                CastTo::Int64 => Tensor::i64(x.shape.clone(), x.to_i64()),
+            })
+        }
         Op::Flatten { axis } => {
             let x = x?;
             Ok(Tensor {

@@ -5,6 +5,7 @@
 
 use super::tensor::Tensor;
 use crate::error::{Error, ModelError, ModelErrorKind, Result};
+use crate::padding::PaddingMode;
 use std::collections::HashMap;
 
 /// Index of a value in [`Graph::values`].
@@ -100,6 +101,28 @@ pub enum PadMode {
     Wrap,
 }
 
+impl PadMode {
+    /// The padding mode (definitions.md §2) that reads what ONNX's Pad writes: `reflect`
+    /// mirrors without the edge, `edge` repeats it, `wrap` wraps around, `constant` reads
+    /// nothing (its value is Pad's to add).
+    pub fn padding_mode(self) -> PaddingMode {
+        match self {
+            PadMode::Constant => PaddingMode::Zeros,
+            PadMode::Reflect => PaddingMode::Reflect,
+            PadMode::Edge => PaddingMode::Replicate,
+            PadMode::Wrap => PaddingMode::Circular,
+        }
+    }
+}
+
+/// What Cast converts to. padlens holds f32 and i64 values only, so it casts to those two
+/// types (what exporters use Cast for: torch turns its computed Pad amounts into INT64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CastTo {
+    Float,
+    Int64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResizeMode {
     Nearest,
@@ -164,8 +187,14 @@ impl Resize {
 /// Operators, with their inputs in one fixed order each (the comments list them).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
-    /// x, w, [bias]. `groups` divides both channel counts.
-    Conv { window: Window, groups: usize },
+    /// x, w, [bias]. `groups` divides both channel counts. `mode` is the convolution's own
+    /// padding mode: zeros as ONNX's Conv pads, or the mode of a Pad folded into it
+    /// (definitions.md §8).
+    Conv {
+        window: Window,
+        groups: usize,
+        mode: PaddingMode,
+    },
     /// x, scale, bias, mean, variance (inference form).
     BatchNorm { epsilon: f32 },
     /// x
@@ -217,6 +246,8 @@ pub enum Op {
     ConstantOfShape { value: Tensor },
     /// x (also Dropout at inference)
     Identity,
+    /// x
+    Cast { to: CastTo },
 }
 
 impl Op {

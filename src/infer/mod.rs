@@ -12,6 +12,7 @@ pub mod graph;
 pub mod inspect;
 pub mod model;
 pub mod ops;
+pub mod pad_fold;
 pub mod plan;
 pub mod projection;
 pub mod region;

@@ -8,7 +8,9 @@
 //! place. Values named in [`PlanOptions::keep`] are never fused away or overwritten.
 
 use super::fold::{self, folds};
-use super::graph::{AspectPolicy, AutoPad, Graph, Node, Op, PoolOp, Unary, ValueId, Window};
+use super::graph::{
+    AspectPolicy, AutoPad, CastTo, Graph, Node, Op, PoolOp, Unary, ValueId, Window,
+};
 use super::ops::movement::{Pad, Slice, Transpose, MAX_RANK};
 use super::ops::{pointwise, resize};
 use super::region::Changed;
@@ -1007,7 +1009,11 @@ impl Lowering<'_> {
             return Ok(());
         }
         match &node.op {
-            Op::Conv { window, groups } => self.conv(node, window, *groups),
+            Op::Conv {
+                window,
+                groups,
+                mode,
+            } => self.conv(node, window, *groups, *mode),
             Op::Pool { op, window } => self.pool(node, *op, window),
             Op::GlobalPool(op) => {
                 let x = self.input(node, 0)?;
@@ -1154,7 +1160,8 @@ impl Lowering<'_> {
                 .map_err(|m| shape_error(node, m))?;
                 self.alias(node, x, shape)
             }
-            Op::Identity => {
+            // Run-time values are f32 already: casting one to FLOAT changes nothing.
+            Op::Identity | Op::Cast { to: CastTo::Float } => {
                 let x = self.input(node, 0)?;
                 let shape = self.shape_of(x).unwrap_or_default().to_vec();
                 self.alias(node, x, shape)
@@ -1306,7 +1313,7 @@ impl Lowering<'_> {
                 let out = layout.shape.clone();
                 self.push(node, Kernel::Slice(layout), vec![operand], out)
             }
-            Op::ConstantOfShape { .. } => {
+            Op::ConstantOfShape { .. } | Op::Cast { to: CastTo::Int64 } => {
                 let input = node
                     .inputs
                     .first()
@@ -1408,7 +1415,15 @@ impl Lowering<'_> {
         }
     }
 
-    fn conv(&mut self, node: &Node, window: &Window, groups: usize) -> Result<()> {
+    /// `own` is the convolution's own padding mode (zeros, or a folded Pad's: definitions.md
+    /// §8); a swap replaces it (§7).
+    fn conv(
+        &mut self,
+        node: &Node,
+        window: &Window,
+        groups: usize,
+        own: PaddingMode,
+    ) -> Result<()> {
         let (x, w) = (self.input(node, 0)?, self.input(node, 1)?);
         let weights = self
             .known(node, 1)?
@@ -1443,7 +1458,7 @@ impl Lowering<'_> {
                 ),
             ));
         }
-        let mode = self.padding.unwrap_or(PaddingMode::Zeros);
+        let mode = self.padding.unwrap_or(own);
         let [rows, cols] = self.axes(node, window, kernel, &shape[2..], Some(mode))?;
         let geometry = ConvGeometry {
             in_channels: channels,

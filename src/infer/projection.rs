@@ -9,7 +9,7 @@
 //! map through. The spatial part ends at the one map the model's outputs are computed from,
 //! and the layers up to it are arranged into nested blocks by series–parallel reduction.
 
-use super::graph::{AutoPad, Binary, Graph, Node, Op, PoolOp, Window};
+use super::graph::{AutoPad, Binary, CastTo, Graph, Node, Op, PoolOp, Window};
 use super::model::Model;
 use super::tensor::normalize_axis;
 use crate::error::{Error, ModelError, ModelErrorKind, Result};
@@ -24,7 +24,7 @@ const CHANNEL_AXIS: usize = 1;
 
 /// Projects `model`'s spatial structure onto a [`Network`] called `name` (definitions.md §8):
 /// the layers from the image input to the last map the outputs are computed from. What cannot
-/// be projected (a Resize, a Pad node, a join that is not series–parallel, a reshape followed
+/// be projected (a Resize, a Pad node not folded into its Conv, a join that is not series–parallel, a reshape followed
 /// by more convolutions…) is an error naming the node and why.
 pub fn project(model: &Model, name: &str) -> Result<Network> {
     let graph = model.graph();
@@ -75,6 +75,7 @@ enum Content {
         kind: WindowKind,
         window: [AxisWindow; 2],
         padding: [PaddingSpec; 2],
+        mode: PaddingMode,
     },
     GlobalPool,
     Join(Combine),
@@ -132,22 +133,27 @@ impl Tracer<'_> {
             })
             .collect();
         match &node.op {
-            Op::Conv { window, .. } => {
+            // The convolution's own mode: zeros, or that of a Pad folded into it on import.
+            Op::Conv { window, mode, .. } => {
                 let x = self.map_input(node, &flows, &maps)?;
                 let kernel = if window.kernel.is_empty() {
                     self.weights_kernel(node)?
                 } else {
                     window.kernel.clone()
                 };
-                self.window(index, node, x, WindowKind::Conv, window, &kernel)
+                let content = self.window(node, WindowKind::Conv, window, &kernel, *mode)?;
+                Ok(self.push(index, content, vec![x]))
             }
+            // Pooling pads with nothing that wins (definitions.md §2): zeros.
             Op::Pool { op, window } => {
                 let x = self.map_input(node, &flows, &maps)?;
                 let kind = match op {
                     PoolOp::Max => WindowKind::MaxPool,
                     PoolOp::Average { .. } => WindowKind::AvgPool,
                 };
-                self.window(index, node, x, kind, window, &window.kernel)
+                let content =
+                    self.window(node, kind, window, &window.kernel, PaddingMode::Zeros)?;
+                Ok(self.push(index, content, vec![x]))
             }
             Op::GlobalPool(_) => {
                 let x = self.map_input(node, &flows, &maps)?;
@@ -158,10 +164,13 @@ impl Tracer<'_> {
                 "it resizes the map, which no convolution, pooling, addition or concatenation \
                  does",
             )),
+            // A Pad that could be folded into the Conv reading it was, on import (§8).
             Op::Pad { .. } => Err(refuse(
                 node,
-                "it pads the map by itself; padlens knows padding only as part of the \
-                 convolution or pooling that reads it",
+                "it pads the map by itself and could not be folded into a convolution (it \
+                 must pad only height and width, by constant amounts ≥ 0, with zeros, reflect, \
+                 edge or wrap, and feed one Conv without padding of its own); padlens knows \
+                 padding only as part of the convolution or pooling that reads it",
             )),
             Op::Binary(op) if maps.len() == 2 => {
                 let verb = match op {
@@ -181,9 +190,12 @@ impl Tracer<'_> {
             // A map and a constant: the constant reaches no pixel.
             Op::Binary(_) => Ok(Flow::Map(maps[0])),
             Op::Concat { axis } => self.concat(index, node, *axis, maps),
-            Op::BatchNorm { .. } | Op::Unary(_) | Op::Clip | Op::PRelu | Op::Identity => {
-                self.map_input(node, &flows, &maps).map(Flow::Map)
-            }
+            Op::BatchNorm { .. }
+            | Op::Unary(_)
+            | Op::Clip
+            | Op::PRelu
+            | Op::Identity
+            | Op::Cast { to: CastTo::Float } => self.map_input(node, &flows, &maps).map(Flow::Map),
             // Pointwise in space: they move or mix channels only.
             Op::Transpose { perm: Some(perm) } if perm.get(2..) == Some(&[2, 3][..]) => {
                 self.map_input(node, &flows, &maps).map(Flow::Map)
@@ -208,7 +220,8 @@ impl Tracer<'_> {
             | Op::Slice
             | Op::Gather { .. }
             | Op::Gemm { .. }
-            | Op::MatMul => self.start_head(index, node, &maps),
+            | Op::MatMul
+            | Op::Cast { to: CastTo::Int64 } => self.start_head(index, node, &maps),
         }
     }
 
@@ -293,14 +306,13 @@ impl Tracer<'_> {
     }
 
     fn window(
-        &mut self,
-        index: usize,
+        &self,
         node: &Node,
-        x: usize,
         kind: WindowKind,
         window: &Window,
         kernel: &[usize],
-    ) -> Result<Flow> {
+        mode: PaddingMode,
+    ) -> Result<Content> {
         let per_axis = |what: &str, values: &[usize], default: usize| match values {
             [] => Ok([default; 2]),
             &[height, width] => Ok([height, width]),
@@ -354,12 +366,12 @@ impl Tracer<'_> {
             dilation: dilations[axis],
             ceil_mode: window.ceil_mode,
         });
-        let content = Content::Window {
+        Ok(Content::Window {
             kind,
             window,
             padding,
-        };
-        Ok(self.push(index, content, vec![x]))
+            mode,
+        })
     }
 
     fn push(&mut self, node: usize, content: Content, inputs: Vec<usize>) -> Flow {
@@ -611,12 +623,13 @@ impl Reduction {
                     kind,
                     window,
                     padding,
+                    mode,
                 } => vec![Layer::Window(WindowLayer {
                     name: name.clone(),
                     kind: *kind,
                     window: *window,
                     padding: *padding,
-                    mode: PaddingMode::Zeros,
+                    mode: *mode,
                 })],
                 Content::GlobalPool => vec![Layer::GlobalPool { name: name.clone() }],
                 Content::Image | Content::Join(_) => Vec::new(),

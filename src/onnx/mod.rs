@@ -14,6 +14,7 @@ pub use tensor::MAX_TENSOR_BYTES;
 
 use crate::error::{Error, ModelError, ModelErrorKind, Result};
 use crate::infer::graph::{Graph, GraphInput, Node};
+use crate::infer::pad_fold::fold_pads;
 use operators::{import, node_name, Imported};
 use prost::bytes::Bytes;
 use prost::Message;
@@ -179,6 +180,8 @@ fn import_graph(graph: proto::GraphProto, opset: i64) -> Result<Graph> {
         opset,
     };
     graph.sort()?;
+    // A Pad that a Conv reads becomes that Conv's own padding (definitions.md §8).
+    fold_pads(&mut graph);
     Ok(graph)
 }
 

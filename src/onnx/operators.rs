@@ -3,20 +3,23 @@
 //! bounds, Pad's amounts, Squeeze's axes, Slice's ranges, Upsample's scales), the attribute
 //! becomes a constant input, so the rest of padlens sees only the input form.
 
+use super::proto::tensor_proto::DataType;
 use super::proto::{attribute_proto::AttributeType, AttributeProto, NodeProto};
-use super::tensor::convert;
+use super::tensor::{convert, type_name};
 use crate::error::{Error, ModelError, ModelErrorKind, Result};
 use crate::infer::graph::{
-    AspectPolicy, AutoPad, Binary, CoordinateTransform, NearestRounding, Op, PadMode, PoolOp,
-    Resize, ResizeMode, Unary, Window,
+    AspectPolicy, AutoPad, Binary, CastTo, CoordinateTransform, NearestRounding, Op, PadMode,
+    PoolOp, Resize, ResizeMode, Unary, Window,
 };
 use crate::infer::tensor::Tensor;
+use crate::padding::PaddingMode;
 
 /// The operators padlens runs, as an error message lists them.
 pub const SUPPORTED: &[&str] = &[
     "Add",
     "AveragePool",
     "BatchNormalization",
+    "Cast",
     "Clip",
     "Concat",
     "Constant",
@@ -228,6 +231,7 @@ pub fn import(node: &NodeProto, opset: i64) -> Result<Imported> {
             plain(Op::Conv {
                 window: attributes.window(false)?,
                 groups,
+                mode: PaddingMode::Zeros,
             })
         }
         "BatchNormalization" => {
@@ -503,6 +507,17 @@ pub fn import(node: &NodeProto, opset: i64) -> Result<Imported> {
             plain(Op::ConstantOfShape { value })
         }
         "Identity" => plain(Op::Identity),
+        "Cast" => {
+            let to = attributes.int("to", 0)?;
+            match i32::try_from(to).map(DataType::try_from) {
+                Ok(Ok(DataType::Float)) => plain(Op::Cast { to: CastTo::Float }),
+                Ok(Ok(DataType::Int64)) => plain(Op::Cast { to: CastTo::Int64 }),
+                _ => Err(unsupported(format!(
+                    "a Cast to {} (padlens holds FLOAT and INT64 values only)",
+                    i32::try_from(to).map_or("UNKNOWN", type_name)
+                ))),
+            }
+        }
         "Dropout" => plain(Op::Identity),
         _ => Err(Error::Model(ModelError {
             node: Some(node_name(node)),

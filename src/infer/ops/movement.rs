@@ -4,7 +4,6 @@
 
 use crate::infer::graph::PadMode;
 use crate::infer::tensor::{element_count, strides};
-use crate::padding::PaddingMode;
 
 /// The most axes a run-time value may have: the odometers below keep their index in a fixed
 /// array, so that a run allocates nothing. CNNs use 4; ONNX's tests go up to 6.
@@ -218,12 +217,7 @@ impl Pad {
         let out: Vec<usize> = (0..shape.len())
             .map(|a| (shape[a] as i64 + before[a] + after[a]).max(0) as usize)
             .collect();
-        let padding = match mode {
-            PadMode::Constant => PaddingMode::Zeros,
-            PadMode::Reflect => PaddingMode::Reflect,
-            PadMode::Edge => PaddingMode::Replicate,
-            PadMode::Wrap => PaddingMode::Circular,
-        };
+        let padding = mode.padding_mode();
         let sources = (0..shape.len())
             .map(|a| {
                 (0..out[a])
