@@ -1,6 +1,7 @@
 //! Incremental detectability grids held to full recomputation (definitions.md §5, changed
 //! regions) on random models: tiny CNNs built in code — chains of convolutions (any kernel,
-//! stride, dilation, per-side or automatic padding, grouped depthwise or not), activations
+//! stride, dilation, per-side or automatic padding, grouped depthwise or not; per-side padding
+//! also as a Pad node folded into the convolution, with its own mode), activations
 //! (fusable or not), batch normalisation, unfused per-channel affine maps, pooling, residual
 //! additions and channel concatenations — under their own padding and all eight modes swapped
 //! in, with a classifier or a heatmap head and the score that reads it, scored at random
@@ -17,9 +18,10 @@
 
 use padlens::detect::{Background, DetectRequest, Detector, Evaluation, Score, Stimulus};
 use padlens::infer::graph::{
-    AutoPad, Binary, Graph, GraphInput, Node, Op, PoolOp, Unary, ValueId, Window,
+    AutoPad, Binary, Graph, GraphInput, Node, Op, PadMode, PoolOp, Unary, ValueId, Window,
 };
 use padlens::infer::inspect::Normalization;
+use padlens::infer::pad_fold::fold_pads;
 use padlens::infer::tensor::Tensor;
 use padlens::infer::Model;
 use padlens::padding::PaddingMode;
@@ -43,6 +45,10 @@ enum Layer {
         pads: [usize; 4],
         /// 0–4 explicit `pads`, 5 SAME_UPPER, 6 SAME_LOWER, 7 VALID.
         auto_pad: u8,
+        /// With explicit `pads`: 0 the Conv pads itself (zeros); 1–4 a Pad node (constant,
+        /// reflect, edge, wrap) pads for it, which import folds into the Conv
+        /// (definitions.md §8), so the Conv pads with that mode.
+        pad_node: u8,
         depthwise: bool,
         bias: bool,
         seed: u64,
@@ -136,10 +142,14 @@ fn layer() -> impl Strategy<Value = Layer> {
             [1usize..=2, 1usize..=2],
             [0usize..5, 0usize..5, 0usize..5, 0usize..5],
         ),
-        (0u8..8, any::<bool>(), any::<bool>(), seed()),
+        (0u8..8, 0u8..5, any::<bool>(), any::<bool>(), seed()),
     )
         .prop_map(
-            |((out, kernel, stride), (dilation, pads), (auto_pad, depthwise, bias, seed))| {
+            |(
+                (out, kernel, stride),
+                (dilation, pads),
+                (auto_pad, pad_node, depthwise, bias, seed),
+            )| {
                 Layer::Conv {
                     out,
                     kernel,
@@ -147,6 +157,7 @@ fn layer() -> impl Strategy<Value = Layer> {
                     dilation,
                     pads,
                     auto_pad,
+                    pad_node,
                     depthwise,
                     bias,
                     seed,
@@ -388,6 +399,15 @@ impl Builder {
         )
     }
 
+    /// A Pad of height and width: `pads` top, left, bottom, right.
+    fn pad(&mut self, name: String, x: ValueId, mode: PadMode, pads: &[usize]) -> ValueId {
+        let amounts = self.value(format!("{name}.pads"));
+        let [top, left, bottom, right] = [0, 1, 2, 3].map(|i| pads[i] as i64);
+        let tensor = Tensor::i64(vec![8], vec![0, 0, top, left, 0, 0, bottom, right]);
+        self.graph.constants.insert(amounts, tensor);
+        self.node(name, "Pad", Op::Pad { mode }, &[x, amounts])
+    }
+
     fn batch_norm(
         &mut self,
         name: String,
@@ -489,6 +509,7 @@ fn build(case: &Case) -> (Model, Score) {
                 dilation,
                 pads,
                 auto_pad,
+                pad_node,
                 depthwise,
                 bias,
                 seed,
@@ -534,10 +555,21 @@ fn build(case: &Case) -> (Model, Score) {
                         ),
                     };
                 }
+                let mut x = at.value;
                 let pads = match auto_pad {
                     5 => AutoPad::SameUpper,
                     6 => AutoPad::SameLower,
                     7 => AutoPad::Valid,
+                    _ if pad_node > 0 => {
+                        let mode = [
+                            PadMode::Constant,
+                            PadMode::Reflect,
+                            PadMode::Edge,
+                            PadMode::Wrap,
+                        ][usize::from(pad_node - 1)];
+                        x = b.pad(format!("{name}.pad"), x, mode, &explicit_pads);
+                        AutoPad::Explicit(Vec::new())
+                    }
                     _ => AutoPad::Explicit(explicit_pads),
                 };
                 let (groups, out) = if depthwise {
@@ -552,7 +584,7 @@ fn build(case: &Case) -> (Model, Score) {
                 };
                 let value = b.conv(
                     name,
-                    at.value,
+                    x,
                     at.channels,
                     out,
                     groups,
@@ -799,6 +831,14 @@ fn build(case: &Case) -> (Model, Score) {
         Head::Heatmap { k } => (at.value, Score::Heatmap(k % at.channels)),
     };
     b.graph.outputs = vec![output];
+    fold_pads(&mut b.graph);
+    assert!(
+        b.graph
+            .nodes
+            .iter()
+            .all(|n| !matches!(n.op, Op::Pad { .. })),
+        "every Pad the builder makes reads only height and width and feeds one unpadded Conv"
+    );
     (
         Model::new(b.graph).expect("a model with one image input"),
         score,
@@ -958,6 +998,7 @@ fn conv_then_batch_norm_case() -> Case {
                 dilation: [1, 1],
                 pads: [1, 1, 1, 1],
                 auto_pad: 0,
+                pad_node: 0,
                 depthwise: false,
                 bias: true,
                 seed: 1,

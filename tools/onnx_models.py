@@ -5,7 +5,8 @@ of ONNX Runtime and PyTorch.
     tools/.venv/bin/python tools/onnx_models.py small    # tests/onnx/models/<name>/
     tools/.venv/bin/python tools/onnx_models.py legacy   # tests/onnx/legacy/<name>/
     tools/.venv/bin/python tools/onnx_models.py bad      # tests/onnx/bad/
-    tools/.venv/bin/python tools/onnx_models.py all      # the three above
+    tools/.venv/bin/python tools/onnx_models.py padfold  # tests/onnx/padfold/<name>/
+    tools/.venv/bin/python tools/onnx_models.py all      # the four above
     tools/.venv/bin/python tools/onnx_models.py full     # tools/.cache/models/ (not committed)
 
 `small`: six torchvision architectures (weights=None) made narrower by a per-model factor
@@ -38,6 +39,13 @@ between opsets 7 and 21 (attributes that became inputs, new modes and attributes
 
 `bad`: malformed models for the importer's error paths, listed with what is wrong in
 tests/onnx/bad/cases.json.
+
+`padfold`: Pad nodes before convolutions, for the fold of definitions.md §8, listed in
+tests/onnx/padfold/cases.json with whether padlens folds them. Two PyTorch models (five convs,
+strides 1 and 2, padding 1 and 2, padding_mode reflect, replicate, circular beside zeros,
+fixed seed, 1×3×19×23 input), each with ONNX Runtime's output and, in output_zeros.pb, ONNX
+Runtime's output of the same weights exported with padding_mode zeros; and hand-built Pad +
+Conv pairs (opsets 10–19) that fold and that must not, with ONNX Runtime's output.
 
 Everything is deterministic: rerunning gives byte-identical files on the same machine.
 """
@@ -826,6 +834,143 @@ def folder_bytes(path):
 
 
 # --------------------------------------------------------------------------------------------
+# padfold: Pad nodes before convolutions (definitions.md §8's fold)
+
+PADFOLD_DIR = os.path.join(ONNX_TESTS, "padfold")
+PADFOLD_SHAPE = [1, 3, 19, 23]  # odd sizes: stride 2 leaves pixels over
+
+
+class MirrorNet(nn.Module):
+    """Convolutions with PyTorch's own padding modes, strides 1 and 2, padding 1 and 2."""
+
+    def __init__(self, modes):
+        super().__init__()
+        # (in, out, kernel, stride, padding): modes[i] is conv i's padding_mode.
+        shapes = [(3, 4, 3, 1, 1), (4, 4, 3, 2, 2), (4, 4, 3, 1, 1), (4, 4, 5, 1, 2), (4, 2, 3, 2, (1, 2))]
+        self.convs = nn.ModuleList(
+            nn.Conv2d(i, o, k, stride=s, padding=p, padding_mode=m) for (i, o, k, s, p), m in zip(shapes, modes)
+        )
+
+    def forward(self, x):
+        for conv in self.convs[:-1]:
+            x = torch.relu(conv(x))
+        return self.convs[-1](x)
+
+
+# name: (each conv's padding_mode, what the case is for). Each model is exported twice, the
+# second time with every padding_mode "zeros" and the same weights (output_zeros.pb): what
+# padlens must give when it swaps the first one's padding to zeros (definitions.md §7).
+TORCH_PADFOLD = {
+    "torch_mirror": (["reflect", "replicate", "zeros", "reflect", "replicate"],
+                     "reflect and replicate (torch: Pad reflect / edge + Conv) beside zeros; projected"),
+    "torch_circular": (["circular", "reflect", "circular", "zeros", "circular"],
+                       "circular (torch: Slice + Concat, no Pad) beside reflect"),
+}
+
+
+def padfold_torch(name, modes, x):
+    torch.manual_seed(zlib.crc32(name.encode()))
+    model = MirrorNet(modes).eval()
+    twin = MirrorNet(["zeros"] * len(modes)).eval()
+    twin.load_state_dict(model.state_dict())
+    data = export(model, x)
+    y = ort_session(data).run(None, {"input": x})[0]
+    y_zeros = ort_session(export(twin, x)).run(None, {"input": x})[0]
+    assert max_err(y, torch_run(model, x)) <= REL_TOL * float(np.max(np.abs(y)))
+    return data, {"output_0.pb": (y, "output"), "output_zeros.pb": (y_zeros, "output")}
+
+
+def padfold_cases():
+    """(name, opset, folds, what, nodes, initializers, input shape): hand-built Pad + Conv pairs,
+    each over the graph input "x" producing "y"."""
+    N = helper.make_node
+    w = lambda s, shape: init("w", rand(s, shape, 0.3))
+    b = init("b", f32([0.1, -0.2, 0.3]))
+    pads = lambda name, values: init(name, i64(values))
+    conv = lambda x="p", **k: N("Conv", [x, "w", "b"], ["y"], name="conv", **k)
+    hw = [0, 0, 1, 2, 0, 0, 2, 1]  # begin N C H W, end N C H W
+    cases = [
+        ("constant_zero", 17, True, "constant Pad, value input left out (zeros)",
+         [N("Pad", ["x", "pads"], ["p"], mode="constant"), conv(strides=[2, 2])],
+         [pads("pads", hw), w(1, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("reflect_opset10", 10, True, "reflect Pad in opset 10's attribute form",
+         [N("Pad", ["x"], ["p"], mode="reflect", pads=hw), conv()], [w(2, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("edge_axes_opset18", 18, True, "edge Pad of axes [-2, -1] (opset 18's axes input)",
+         [N("Pad", ["x", "pads", "", "axes"], ["p"], mode="edge"), conv(strides=[2, 1], pads=[0, 0, 0, 0])],
+         [pads("pads", [2, 1, 1, 2]), pads("axes", [-2, -1]), w(3, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("wrap_opset19", 19, True, "wrap Pad wider than the input (3 > 2 rows)",
+         [N("Pad", ["x", "pads"], ["p"], mode="wrap"), conv(auto_pad="VALID")],
+         [pads("pads", [0, 0, 3, 1, 0, 0, 1, 3]), w(4, [3, 2, 3, 3]), b], [1, 2, 2, 5]),
+        ("reflect_1d", 17, True, "reflect Pad of a 1-D signal before a 1-D Conv",
+         [N("Pad", ["x", "pads"], ["p"], mode="reflect"), conv()],
+         [pads("pads", [0, 0, 2, 0, 0, 1]), w(5, [3, 2, 3]), b], [1, 2, 11]),
+        ("constant_value", 17, False, "constant Pad with value 0.5",
+         [N("Pad", ["x", "pads", "value"], ["p"], mode="constant"), conv()],
+         [pads("pads", hw), init("value", f32(0.5)), w(6, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("channels", 17, False, "reflect Pad of the channels too",
+         [N("Pad", ["x", "pads"], ["p"], mode="reflect"), conv()],
+         [pads("pads", [0, 1, 1, 1, 0, 0, 1, 1]), w(7, [3, 3, 3, 3]), b], LEGACY_SHAPE),
+        ("two_readers", 17, False, "edge Pad read by a Conv and a MaxPool",
+         [N("Pad", ["x", "pads"], ["p"], mode="edge"), N("Conv", ["p", "w", "b"], ["c"], name="conv"),
+          N("MaxPool", ["p"], ["m"], kernel_shape=[3, 3]), N("Conv", ["m", "w1"], ["c1"]),
+          N("Add", ["c", "c1"], ["y"])],
+         [pads("pads", [0, 0, 1, 1, 0, 0, 1, 1]), w(8, [3, 2, 3, 3]), b, init("w1", rand(9, [3, 2, 1, 1], 0.3))],
+         LEGACY_SHAPE),
+        ("conv_padded", 17, False, "reflect Pad before a Conv that pads too",
+         [N("Pad", ["x", "pads"], ["p"], mode="reflect"), conv(pads=[1, 1, 1, 1])],
+         [pads("pads", [0, 0, 1, 1, 0, 0, 1, 1]), w(10, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("conv_same", 17, False, "reflect Pad before a Conv with auto_pad SAME_UPPER",
+         [N("Pad", ["x", "pads"], ["p"], mode="reflect"), conv(auto_pad="SAME_UPPER", strides=[2, 2])],
+         [pads("pads", [0, 0, 1, 1, 0, 0, 1, 1]), w(11, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+        ("crop", 17, False, "edge Pad with a negative amount (a crop)",
+         [N("Pad", ["x", "pads"], ["p"], mode="edge"), conv()],
+         [pads("pads", [0, 0, -1, 2, 0, 0, 1, 0]), w(12, [3, 2, 3, 3]), b], LEGACY_SHAPE),
+    ]
+    return cases
+
+
+def cmd_padfold(_args):
+    if os.path.isdir(PADFOLD_DIR):
+        shutil.rmtree(PADFOLD_DIR)
+    entries = []
+    x = legacy_input(INPUT_SEED, PADFOLD_SHAPE)
+    for name, (modes, what) in TORCH_PADFOLD.items():
+        data, outputs = padfold_torch(name, modes, x)
+        folder = os.path.join(PADFOLD_DIR, name)
+        write_bytes(os.path.join(folder, "model.onnx"), data)
+        write_tensor(os.path.join(folder, "input_0.pb"), x, "input")
+        for file, (y, out_name) in outputs.items():
+            write_tensor(os.path.join(folder, file), y, out_name)
+        ops = Counter(n.op_type for n in onnx.load_from_string(data).graph.node)
+        entries.append({"name": name, "opset": OPSET, "folds": ops["Pad"] > 0, "what": what,
+                        "modes": modes, "ops": dict(sorted(ops.items()))})
+    for name, opset, folds, what, nodes, inits, shape in padfold_cases():
+        case = Legacy(name, opset, what, nodes, inits, shape)
+        xs = legacy_input(1000 + zlib.crc32(name.encode()) % 1000, shape)
+        model, _ = build_legacy(case)
+        out_shape = list(ort_session(model.SerializeToString()).run(["y"], {"x": xs})[0].shape)
+        model, _ = build_legacy(case, out_shape)
+        data = model.SerializeToString()
+        y = ort_session(data).run(["y"], {"x": xs})[0]
+        folder = os.path.join(PADFOLD_DIR, name)
+        write_bytes(os.path.join(folder, "model.onnx"), data)
+        write_tensor(os.path.join(folder, "input_0.pb"), xs, "x")
+        write_tensor(os.path.join(folder, "output_0.pb"), y, "y")
+        entries.append({"name": name, "opset": opset, "folds": folds, "what": what,
+                        "ops": dict(sorted(Counter(n.op_type for n in nodes).items()))})
+    doc = {
+        "generator": "tools/onnx_models.py padfold",
+        "reference": "onnxruntime (CPU, graph optimisations off, one thread)",
+        "note": "folds: whether padlens folds every Pad into the Conv that reads it (definitions.md §8); "
+                "torch_* cases: output_zeros.pb is the same weights exported with padding_mode zeros",
+        "versions": versions(),
+        "cases": entries,
+    }
+    write_compact_json(os.path.join(PADFOLD_DIR, "cases.json"), doc, ("cases",))
+    print(f"padfold: {len(entries)} cases, {folder_bytes(PADFOLD_DIR)} bytes", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------
 # bad: malformed models
 
 
@@ -970,8 +1115,9 @@ def main():
     sub.add_parser("full", help="tools/.cache/models/ (not committed)").set_defaults(run=cmd_full)
     sub.add_parser("legacy", help="tests/onnx/legacy/").set_defaults(run=cmd_legacy)
     sub.add_parser("bad", help="tests/onnx/bad/").set_defaults(run=cmd_bad)
-    sub.add_parser("all", help="small + legacy + bad").set_defaults(
-        run=lambda a: (cmd_small(a), cmd_legacy(a), cmd_bad(a))
+    sub.add_parser("padfold", help="tests/onnx/padfold/").set_defaults(run=cmd_padfold)
+    sub.add_parser("all", help="small + legacy + bad + padfold").set_defaults(
+        run=lambda a: (cmd_small(a), cmd_legacy(a), cmd_bad(a), cmd_padfold(a))
     )
     args = parser.parse_args()
     print(", ".join(f"{k} {v}" for k, v in versions().items()), file=sys.stderr)

@@ -4,8 +4,9 @@
 //! Planning infers every shape and folds every constant; each remaining operator becomes a
 //! step whose kernel is ready to run (weights packed, BatchNormalization folded into the
 //! preceding convolution, activations fused). Convolutions read their padding in the kernel
-//! (`crate::kernels`), under the model's own zeros or any mode of definitions.md §2 swapped in
-//! (definitions.md §7).
+//! (`crate::kernels`), under the model's own mode (zeros, or a Pad folded into the
+//! convolution on import, [`pad_fold`], definitions.md §8) or any mode of definitions.md §2
+//! swapped in (definitions.md §7).
 
 pub mod fold;
 pub mod graph;
