@@ -11,6 +11,7 @@
 use padlens::analysis::utilization;
 use padlens::error::{Error, ModelErrorKind};
 use padlens::infer::graph::{Graph, Op};
+use padlens::infer::inspect::MeanFeatureMaps;
 use padlens::infer::projection::project;
 use padlens::infer::tensor::Tensor;
 use padlens::infer::{Model, Plan, PlanOptions};
@@ -215,4 +216,20 @@ fn swapping_a_folded_model_to_zeros_is_the_model_exported_with_zeros() {
     assert!(error <= 1e-4, "relative error {error:e}");
     // And the swap did something: the model's own padding gives another output.
     assert!(relative_error(&own, &exported) > 1e-2);
+}
+
+/// Mean feature maps (definitions.md §6) read folded convs as conv layers, under their own
+/// modes: the first layer's map (reflect) is not its map under zeros.
+#[test]
+fn mean_feature_maps_see_folded_convs() {
+    let model = Model::new(load("torch_mirror")).unwrap();
+    let first_map = |padding| {
+        let mut maps = MeanFeatureMaps::new(&model, Some([19, 23]), padding, 7).unwrap();
+        assert_eq!(maps.layers(), 5);
+        maps.add_sample().unwrap();
+        maps.maps().unwrap().swap_remove(0)
+    };
+    let (own, zeros) = (first_map(None), first_map(Some(PaddingMode::Zeros)));
+    assert_eq!(own.size, [19, 23]);
+    assert_ne!(own.values, zeros.values);
 }

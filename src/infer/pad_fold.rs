@@ -173,3 +173,95 @@ fn apply(graph: &mut Graph, fold: Fold) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{AxisError, Error};
+    use crate::infer::graph::{GraphInput, Node, Window};
+    use crate::infer::{Plan, PlanOptions};
+    use std::collections::HashMap;
+
+    /// x (1×1×3×3) → Pad reflect by `amount` on height → Conv 3×3 → y; `pad_is_output` also
+    /// lists the Pad's output among the graph's outputs.
+    fn reflect_then_conv(amount: i64, pad_is_output: bool) -> Graph {
+        let values = ["x", "pads", "p", "w", "y"].map(String::from).to_vec();
+        let node = |name: &str, op, inputs: &[usize], output| Node {
+            name: name.into(),
+            op_type: name.into(),
+            op,
+            inputs: inputs.iter().map(|&v| Some(v)).collect(),
+            outputs: vec![output],
+        };
+        let window = Window {
+            kernel: Vec::new(),
+            strides: Vec::new(),
+            dilations: Vec::new(),
+            pads: AutoPad::Explicit(Vec::new()),
+            ceil_mode: false,
+        };
+        let conv = Op::Conv {
+            window,
+            groups: 1,
+            mode: PaddingMode::Zeros,
+        };
+        let pads = Tensor::i64(vec![8], vec![0, 0, amount, 0, 0, 0, amount, 0]);
+        let weights = Tensor::f32(vec![1, 1, 3, 3], vec![1.0; 9]);
+        Graph {
+            values,
+            nodes: vec![
+                node(
+                    "Pad",
+                    Op::Pad {
+                        mode: PadMode::Reflect,
+                    },
+                    &[0, 1],
+                    2,
+                ),
+                node("Conv", conv, &[2, 3], 4),
+            ],
+            inputs: vec![GraphInput {
+                value: 0,
+                shape: vec![Some(1), Some(1), Some(3), Some(3)],
+                elem_type: "FLOAT",
+            }],
+            outputs: if pad_is_output { vec![4, 2] } else { vec![4] },
+            constants: HashMap::from([(1, pads), (3, weights)]),
+            opset: 17,
+        }
+    }
+
+    #[test]
+    fn a_pad_that_is_a_graph_output_stays() {
+        let mut graph = reflect_then_conv(1, true);
+        fold_pads(&mut graph);
+        assert_eq!(graph.nodes.len(), 2);
+        let mut graph = reflect_then_conv(1, false);
+        fold_pads(&mut graph);
+        assert_eq!(graph.nodes.len(), 1);
+    }
+
+    /// ONNX Runtime refuses reflect padding as wide as the axis; so does the folded Conv, as
+    /// the Pad step did, naming the layer and the axis.
+    #[test]
+    fn reflect_as_wide_as_the_input_is_refused_at_the_conv() {
+        let mut graph = reflect_then_conv(3, false);
+        fold_pads(&mut graph);
+        assert_eq!(graph.nodes.len(), 1);
+        let error = Plan::new(&graph, &PlanOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::Layer {
+                    layer,
+                    source: AxisError::PaddingTooWide { input: 3, .. },
+                    ..
+                } if layer == "Conv"
+            ),
+            "{error:?}"
+        );
+        let mut narrower = reflect_then_conv(2, false);
+        fold_pads(&mut narrower);
+        assert!(Plan::new(&narrower, &PlanOptions::default()).is_ok());
+    }
+}

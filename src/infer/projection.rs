@@ -24,8 +24,9 @@ const CHANNEL_AXIS: usize = 1;
 
 /// Projects `model`'s spatial structure onto a [`Network`] called `name` (definitions.md §8):
 /// the layers from the image input to the last map the outputs are computed from. What cannot
-/// be projected (a Resize, a Pad node not folded into its Conv, a join that is not series–parallel, a reshape followed
-/// by more convolutions…) is an error naming the node and why.
+/// be projected (a Resize, a Pad node not folded into its Conv, a join that is not
+/// series–parallel, a reshape followed by more convolutions…) is an error naming the node and
+/// why.
 pub fn project(model: &Model, name: &str) -> Result<Network> {
     let graph = model.graph();
     let mut tracer = Tracer {
