@@ -25,6 +25,8 @@ const REDRAW_MS = 200;
 let engine;
 let catalog;
 let demos = [];
+/** Bundled background images (models/index.json `backgrounds`): [{file, label}]. */
+let bundledBackgrounds = [];
 /** @type {Map<string, {key: string, bytes: ArrayBuffer, label: string, declared: (number|null)[]}>} */
 const models = new Map();
 /** A decoded image the user chose, with a version that changes when it does. */
@@ -100,6 +102,7 @@ function buildControls() {
   fillSelect($('#compare-mode'), modeOptions());
   fillSelect($('#normalization'), catalog.normalizations.map((n) => [n.name, n.label]));
   fillSelect($('#background'), detect.backgrounds.map((k) => [k.name, k.label]));
+  fillSelect($('#background-bundled'), [['', 'your own file'], ...bundledBackgrounds.map((b) => [b.file, b.label])]);
   fillSelect($('#stimulus'), detect.stimuli.map((k) => [k.name, k.label]));
   fillSelect($('#score-kind'), detect.scores.map((k) => [k.name, `${k.syntax}: ${k.label}`]));
   fillSelect($('#colormap'), catalog.colormaps.map((name) => [name, name]));
@@ -119,6 +122,7 @@ function readState() {
     mode: $('#mode').value,
     normalization: $('#normalization').value,
     background: $('#background').value,
+    bgimage: $('#background').value === 'image' ? $('#background-bundled').value : '',
     seed: $('#seed').value,
     stimulus: $('#stimulus').value,
     size: $('#stimulus-size').value,
@@ -141,7 +145,7 @@ function readState() {
 
 const CONTROLS = {
   demo: '#demo', height: '#height', width: '#width', mode: '#mode', normalization: '#normalization',
-  background: '#background', seed: '#seed', stimulus: '#stimulus', size: '#stimulus-size', stride: '#stride',
+  background: '#background', bgimage: '#background-bundled', seed: '#seed', stimulus: '#stimulus', size: '#stimulus-size', stride: '#stride',
   score: '#score-kind', k: '#score-index', iou: '#score-iou', threshold: '#threshold', bdemo: '#compare-demo',
   bmode: '#compare-mode', opacity: '#opacity', colormap: '#colormap', range: '#range', smax: '#max-shift',
 };
@@ -180,7 +184,8 @@ function writeHash() {
 
 function syncVisibility() {
   $('#seed-field').hidden = $('#background').value !== 'noise';
-  $('#background-file').hidden = $('#background').value !== 'image';
+  $('#bundled-field').hidden = $('#background').value !== 'image';
+  $('#background-file').hidden = $('#background').value !== 'image' || $('#background-bundled').value !== '';
   $('#stimulus-file').hidden = $('#stimulus').value !== 'image';
   const iou = takesIou($('#score-kind').value);
   $('#score-iou').hidden = !iou;
@@ -222,7 +227,7 @@ function formProblem(state) {
   if (!whole(state.k, 0, 2 ** 31)) return { slot: 'score', message: 'K must be a whole number, 0 or more.' };
   // The seed goes to the core as text (it may exceed 2^53), which checks its range.
   if (state.background === 'noise' && !/^\d+$/.test(state.seed)) return { slot: 'background', message: 'The seed must be a whole number, 0 or more.' };
-  if (state.background === 'image' && !images.background) return { slot: 'background', message: 'Choose a background image.' };
+  if (state.background === 'image' && !images.background) return { slot: 'background', message: state.bgimage ? `${state.bgimage} is still loading.` : 'Choose a background image.' };
   if (state.stimulus === 'image' && !images.stimulus) return { slot: 'stimulus', message: 'Choose a stimulus image (a PNG with alpha).' };
   if (!Number.isFinite(Number(state.threshold)) || state.threshold === '') return { slot: 'score', message: 'The threshold must be a number.' };
   return null;
@@ -295,10 +300,11 @@ async function openFileB(file) {
 }
 
 /**
- * A demo's own settings (models/index.json): its normalisation and, for untrained demos, a
- * score that shows something; `keep` names the settings a link gave, which stay.
+ * A demo's own settings (models/index.json): its normalisation, a score that shows something
+ * (its output for a trained detector, output 0's raw value for an untrained classifier) and
+ * the background it was made for; `keep` names the settings a link gave, which stay.
  */
-function applyDemoDefaults(demo, keep = new Set()) {
+async function applyDemoDefaults(demo, keep = new Set()) {
   $('#demo-about').textContent = demo ? `${demo.about} ${demo.detect?.note ?? ''}` : '';
   if (!demo) return;
   if (!keep.has('normalization')) $('#normalization').value = demo.normalization;
@@ -306,13 +312,37 @@ function applyDemoDefaults(demo, keep = new Set()) {
   if (kind && !keep.has('score')) $('#score-kind').value = kind;
   if (k !== undefined && !keep.has('k')) $('#score-index').value = k;
   if (demo.detect?.threshold !== undefined && !keep.has('threshold')) $('#threshold').value = demo.detect.threshold;
+  if (demo.detect?.background && !keep.has('background')) {
+    $('#background').value = 'image';
+    $('#background-bundled').value = demo.detect.background;
+    syncVisibility();
+    await loadBundledBackground(demo.detect.background);
+  }
+}
+
+/**
+ * Loads a bundled background image (models/index.json `backgrounds`) as if it were chosen as
+ * a file; '' clears it for the user's own file.
+ */
+async function loadBundledBackground(file) {
+  if (!file) {
+    images.background = null;
+    imageVersion++;
+    return;
+  }
+  const response = await fetch(new URL(file, MODELS_URL)).catch(() => null);
+  if (!response?.ok) {
+    showError($('#background-error'), `Could not load the bundled image ${file}.`);
+    return;
+  }
+  await openImage('background', new File([await response.blob()], file));
 }
 
 /** A new model for A: its declared size becomes the size (where it declares one). */
 async function modelChanged() {
   showError($('#model-error'), null);
   const value = $('#demo').value;
-  applyDemoDefaults(demos.find((d) => d.file === value));
+  await applyDemoDefaults(demos.find((d) => d.file === value));
   try {
     const model = await modelFor(value);
     const [h, w] = model.declared;
@@ -755,6 +785,7 @@ async function start() {
   catalog = engine.catalog();
   const index = await fetch(new URL('index.json', MODELS_URL)).then((r) => (r.ok ? r.json() : { models: [] }));
   demos = index.models;
+  bundledBackgrounds = index.backgrounds ?? [];
   buildControls();
   const ignored = applyHash(location.hash);
   syncVisibility();
@@ -769,7 +800,8 @@ async function start() {
     $('#height').value = h ?? catalog.defaults.size;
     $('#width').value = w ?? catalog.defaults.size;
   }
-  applyDemoDefaults(demos.find((d) => d.file === $('#demo').value), linked);
+  await applyDemoDefaults(demos.find((d) => d.file === $('#demo').value), linked);
+  if (linked.has('bgimage')) await loadBundledBackground($('#background-bundled').value);
   syncVisibility();
 
   $('#demo').addEventListener('change', () => modelChanged());
@@ -778,11 +810,16 @@ async function start() {
   acceptDroppedFile($('#drop'), openFileA);
   acceptDroppedFile($('#compare-drop'), openFileB);
   $('#background-file').addEventListener('change', (event) => openImage('background', event.target.files[0]));
+  $('#background-bundled').addEventListener('change', async (event) => {
+    syncVisibility();
+    await loadBundledBackground(event.target.value);
+    schedule(0);
+  });
   $('#stimulus-file').addEventListener('change', (event) => openImage('stimulus', event.target.files[0]));
   // Display-only controls redraw what is there; every other one computes again.
   const display = new Set(['opacity', 'colormap', 'range']);
   $('#controls').addEventListener('input', (event) => {
-    if (['file', 'compare-file', 'background-file', 'stimulus-file', 'demo'].includes(event.target.id)) return;
+    if (['file', 'compare-file', 'background-file', 'background-bundled', 'stimulus-file', 'demo'].includes(event.target.id)) return;
     syncVisibility();
     schedule();
   });
