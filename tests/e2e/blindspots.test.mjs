@@ -217,6 +217,41 @@ test('the URL reproduces the view, and the exports hold the grid the core comput
   await context.close();
 });
 
+test('a trained detector opens with its own score, threshold and the bundled street scene, which the link keeps', async () => {
+  const { page, context, log } = await openGrid('#demo=detector-zeros-224.onnx&stride=28');
+  assert.equal(await page.inputValue('#score-kind'), 'heatmap');
+  assert.equal(await page.inputValue('#score-index'), '0');
+  assert.equal(await page.inputValue('#threshold'), '0.5');
+  assert.equal(await page.inputValue('#background'), 'image');
+  assert.equal(await page.inputValue('#background-bundled'), 'street-scene.png');
+  assert.equal(await page.isHidden('#background-file'), true, 'no file to choose: the scene is bundled');
+  assert.match(await page.textContent('#demo-about'), /tools\/train_detectors\.py/);
+  assert.match(await page.textContent('#rates'), /^A: detection rate [\d.]+% — \d+ of 64 placements score ≥ 0\.5$/);
+  await page.waitForFunction(() => location.hash.includes('bgimage=street-scene.png'));
+  const scene = await download(page, '[data-export=npy]');
+
+  // The same link in a new tab loads the scene again and gives the same numbers.
+  const again = await openGrid(new URL(page.url()).hash);
+  assert.equal(await again.page.inputValue('#background-bundled'), 'street-scene.png');
+  assert.deepEqual((await download(again.page, '[data-export=npy]')).bytes, scene.bytes);
+  await again.context.close();
+
+  // "Your own file" asks for one; grey gives other numbers than the scene.
+  await page.selectOption('#background-bundled', '');
+  await page.waitForFunction(() => document.querySelector('#background-error').textContent === 'Choose a background image.');
+  assert.equal(await page.isVisible('#background-file'), true);
+  await page.selectOption('#background', 'grey');
+  await page.waitForFunction(() => document.querySelector('#background-error').hidden);
+  await waitGrid(page);
+  await page.waitForTimeout(600);
+  await waitGrid(page);
+  const grey = await download(page, '[data-export=npy]');
+  assert.equal(readNpy(grey.bytes).values.length, 64);
+  assert.notDeepEqual(readNpy(grey.bytes).values, readNpy(scene.bytes).values);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('bad input is said beside its control, and the last good grid stays', async () => {
   const { page, context, log } = await openGrid('#stride=40');
   const caption = await shadowText(page, '#grid-a', 'figcaption');
