@@ -296,20 +296,6 @@ async function computeFeatures() {
 }
 
 /**
- * A detector's declared size, from the pool's check (once per file: a check cancels a
- * running grid, so it must not happen while one runs).
- */
-const declaredSizes = new Map();
-async function detectorSize(file) {
-  if (!declaredSizes.has(file)) {
-    const { bytes } = await detector(file);
-    declaredSizes.set(file, pool.check({ key: `demo:${file}`, bytes }));
-  }
-  const declared = await declaredSizes.get(file);
-  return declared.every(Boolean) ? declared : null;
-}
-
-/**
  * The layer menu: every conv layer, by position (the two detectors share their architecture).
  * The layer shown first is the one whose zero-padded map's border departs most from its
  * interior: where the lines are strongest.
@@ -350,6 +336,20 @@ function drawFeatures() {
 }
 
 // ---- 4. blind spots ----
+
+/**
+ * A detector's declared size, from the pool's check (once per file: a check cancels a
+ * running grid, so it must not happen while one runs).
+ */
+const declaredSizes = new Map();
+async function detectorSize(file) {
+  if (!declaredSizes.has(file)) {
+    const { bytes } = await detector(file);
+    declaredSizes.set(file, pool.check({ key: `demo:${file}`, bytes }));
+  }
+  const declared = await declaredSizes.get(file);
+  return declared.every(Boolean) ? declared : null;
+}
 
 let gridRun = 0;
 let gridRunning = false;
