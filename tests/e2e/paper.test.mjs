@@ -139,6 +139,15 @@ test('the controls redraw their figure and keep its link in step', async () => {
   await page.dispatchEvent('#blindspots-stride', 'change');
   await page.waitForFunction(() => document.querySelector('#blindspots').dataset.state === 'done' && document.querySelector('#blindspots-link').href.includes('stride=16'), null, { timeout: 60000 });
   for (const rate of await page.$$eval('#rates p', (ps) => ps.map((p) => p.textContent))) assert.match(rate, /of 196 placements/);
+  // A click on a cell of the zero-padded grid runs the shift experiment there.
+  await page.$eval('#grid-zeros', (el) => {
+    const canvas = el.shadowRoot.querySelector('canvas.map');
+    const rect = canvas.getBoundingClientRect();
+    const scale = rect.width / 224; // the centre of cell (0, 0): a 16 px light at y 0, x 0
+    canvas.dispatchEvent(new PointerEvent('click', { clientX: rect.left + 8 * scale, clientY: rect.top + 8 * scale, bubbles: true }));
+  });
+  await page.waitForFunction(() => /at the cell you chose, scores at y 0, x 0: [\d.]+/.test(document.querySelector('#shift-summary').textContent), null, { timeout: 60000 });
+  assert.match(await page.getAttribute('#blindspots-link', 'href'), /shift=0%2C0/);
   assert.deepEqual(log.errors, []);
   await context.close();
 });

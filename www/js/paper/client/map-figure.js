@@ -19,7 +19,7 @@ template.innerHTML = `
     :host([compact]) canvas.map { width: 84px; }
     canvas.map:focus-visible { outline: 3px solid var(--focus, #1a5fb4); outline-offset: 2px; }
     .cursor { position: absolute; box-sizing: border-box; border: 2px solid #fff; outline: 1px solid #000; pointer-events: none; min-width: 4px; min-height: 4px; }
-    .bar { position: relative; align-self: stretch; width: 4.6em; min-height: 84px; font-size: 0.75rem; color: var(--muted, #555); }
+    .bar { position: relative; align-self: stretch; width: 5.8em; min-height: 84px; font-size: 0.75rem; color: var(--muted, #555); }
     .bar canvas { position: absolute; left: 0; top: 0; width: 12px; height: 100%; box-sizing: border-box; border: 1px solid var(--border, #ccc); }
     .labels { position: absolute; left: 17px; right: 0; top: 0; bottom: 0; }
     .labels span { position: absolute; left: 0; transform: translateY(-50%); white-space: nowrap; font-variant-numeric: tabular-nums; }

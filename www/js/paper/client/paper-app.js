@@ -386,6 +386,8 @@ async function blindSpots() {
     return;
   }
   setState('blindspots', 'loading');
+  finished = null;
+  shiftRun++;
   $('#shift-summary').textContent = '';
   $('#shift-chart').replaceChildren();
   gridRunning = true;
@@ -443,9 +445,10 @@ async function blindSpots() {
     if (mine !== gridRun) return;
     showGrids(grids, settings);
     $('#blindspots-status').textContent = `${total} placements in ${formatNumber((performance.now() - started) / 1000, 3)} s`;
-    const cell = await shiftExperiment(grids[0], sides[0], request, settings, mine);
+    finished = { grid: grids[0], side: sides[0], request, settings, background, stride };
+    const lowest = lowestIndex(grids[0].scores);
+    await shiftExperiment({ row: Math.floor(lowest / grids[0].placements.cols), col: lowest % grids[0].placements.cols }, true);
     if (mine !== gridRun) return;
-    $('#blindspots-link').href = blindSpotsLink({ background, stride, settings, cell });
     setState('blindspots', 'done');
   } catch (error) {
     if (mine !== gridRun) return;
@@ -488,23 +491,36 @@ function showGrids(grids, settings) {
     .join('');
 }
 
-/** The shift experiment at the zero-padded grid's lowest-scoring cell; returns the cell. */
-async function shiftExperiment(grid, { demo, bytes }, request, settings, mine) {
-  const index = lowestIndex(grid.scores);
+/**
+ * The finished grid of the zero-padded detector and how it was computed, for the shift
+ * experiment at a cell; null while a grid is being computed.
+ */
+let finished = null;
+let shiftRun = 0;
+
+/**
+ * The shift experiment at a cell of the zero-padded grid (its lowest-scoring one, or one the
+ * reader clicked), and the Blind spots link that opens it.
+ * @param {{row: number, col: number}} cell @param {boolean} lowest
+ */
+async function shiftExperiment(cell, lowest) {
+  const { grid, side: { demo, bytes }, request, settings } = finished;
+  const mine = ++shiftRun;
   const p = grid.placements;
-  const cell = { row: Math.floor(index / p.cols), col: index % p.cols };
   const corner = [cell.row * p.stride, cell.col * p.stride];
+  showError($('#shift-error'), null);
   $('#shift-summary').textContent = `Shifting the placement at y ${corner[0]}, x ${corner[1]}…`;
   const curve = await pool.shift({ key: `demo:${demo.file}`, bytes }, request, corner, MAX_SHIFT);
-  if (mine !== gridRun) return cell;
+  if (mine !== shiftRun) return;
   const unshifted = curve.directions[0].scores[0];
   const rates = shiftRates(curve, settings.threshold).map((r) => `${r.direction} <strong>${formatPercent(r.detected / r.shifts)}</strong>`);
+  const which = lowest ? "'s lowest score is" : ', at the cell you chose, scores';
   $('#shift-summary').innerHTML =
-    `${escapeXml(shortLabel(demo))}'s lowest score is at y ${corner[0]}, x ${corner[1]}: <strong>${formatNumber(unshifted, 4)}</strong> ` +
+    `${escapeXml(shortLabel(demo))}${which} at y ${corner[0]}, x ${corner[1]}: <strong>${formatNumber(unshifted, 4)}</strong> ` +
     `(${unshifted >= settings.threshold ? 'detected' : 'missed'}). Share of shifts of 1–${MAX_SHIFT} px at which it is detected: ${rates.join(', ') || 'no room to shift'}.`;
   const element = $('#shift-chart');
   element.innerHTML = shiftChartHtml(curve, { width: Math.max(300, element.clientWidth || 600), threshold: settings.threshold, yLabel: 'score', yFromZero: true });
-  return cell;
+  $('#blindspots-link').href = blindSpotsLink({ ...finished, cell });
 }
 
 function blindSpotsLink({ background, stride, settings, cell }) {
@@ -566,6 +582,12 @@ async function start() {
   $('#features-cancel').addEventListener('click', () => featureWorker.cancel());
   $('#blindspots-controls').addEventListener('change', () => blindSpots());
   $('#blindspots-controls').addEventListener('submit', (event) => event.preventDefault());
+  $('#grid-zeros').addEventListener('cell-select', ({ detail }) => {
+    if (!finished) return;
+    shiftExperiment(detail, false).catch((error) => {
+      if (error.name !== 'AbortError') showError($('#shift-error'), problemOf(error).message);
+    });
+  });
   $('#blindspots-cancel').addEventListener('click', () => {
     gridRun++;
     pool.cancel();
