@@ -7,6 +7,8 @@
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml, formatNumber, formatPercent, lineChartSvg } from '../../shared/draw.js';
 import { DetectPool } from './detect-pool.js';
+import { backgroundCanvas, decodeImage } from './images.js';
+import { shiftChartHtml, shiftRates } from '../shared/shift-chart.js';
 import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import './grid-view.js';
 import { gridCsv, gridProfiles, npyBytes } from '../shared/grid-draw.js';
@@ -362,12 +364,7 @@ async function modelChanged() {
 async function openImage(which, file) {
   if (!file) return;
   try {
-    const bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    images[which] = { width: bitmap.width, height: bitmap.height, data: new Uint8Array(data.buffer) };
+    images[which] = await decodeImage(file);
     imageVersion++;
     showError($(`#${which}-error`), null);
     schedule(0);
@@ -407,15 +404,6 @@ function colourRange(state) {
     }
   }
   return low <= high ? [low, high] : [0, 1];
-}
-
-/** A canvas holding the background's RGBA pixels, for drawing under the grid. */
-function backgroundCanvas(rgba, [height, width]) {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
-  return canvas;
 }
 
 function describe(side, state, model, mode) {
@@ -657,13 +645,6 @@ let shiftCell = null;
 let pendingShift = null;
 let shiftGeneration = 0;
 
-const DIRECTION_STYLE = {
-  up: ['series-a', 'circle'],
-  down: ['series-b', 'square'],
-  left: ['series-c', 'circle'],
-  right: ['series-d', 'square'],
-};
-
 function clearShift(message = '') {
   shiftGeneration++;
   $('#shift-chart').replaceChildren();
@@ -701,41 +682,16 @@ async function computeShift(cell) {
 function drawShift(curve, state) {
   const threshold = Number(state.threshold);
   const [y0, x0] = curve.corner;
-  const summary = curve.directions
-    .filter((series) => series.last > 0)
-    .map((series) => {
-      const shifted = series.scores.slice(1);
-      const detected = shifted.filter((v) => v >= threshold).length;
-      return `${series.direction} ${formatPercent(detected / shifted.length)}`;
-    });
+  const summary = shiftRates(curve, threshold).map((r) => `${r.direction} ${formatPercent(r.detected / r.shifts)}`);
   const unshifted = curve.directions[0].scores[0];
   $('#shift-status').textContent = `Stimulus at y ${y0}, x ${x0}: unshifted ${formatNumber(unshifted, 4)} (${unshifted >= threshold ? 'detected' : 'missed'}); detected when shifted ${summary.join(', ') || '— no room to shift'}.`;
-  const series = curve.directions.map((s) => ({
-    label: s.direction,
-    className: DIRECTION_STYLE[s.direction][0],
-    marker: DIRECTION_STYLE[s.direction][1],
-    points: s.scores.map((y, d) => ({ x: d, y, title: `${s.direction} ${d} px: ${formatNumber(y, 5)}` })),
-  }));
   const element = $('#shift-chart');
-  const legend = curve.directions
-    .map((s) => {
-      const [className, marker] = DIRECTION_STYLE[s.direction];
-      const shape = marker === 'circle' ? '<circle cx="15" cy="6" r="3.2"/>' : '<rect x="12" y="3" width="6" height="6"/>';
-      const note = s.last < curve.max_shift ? ` <small>(up to ${s.last} px: then the stimulus would leave the image)</small>` : '';
-      return `<span class="key-item"><svg width="30" height="12" aria-hidden="true"><line class="series ${className}" x1="1" x2="29" y1="6" y2="6"/><g class="dots ${className}">${shape}</g></svg> shifted ${s.direction}${note}</span>`;
-    })
-    .join('');
-  element.innerHTML = `<p class="legend chart-legend">${legend}</p>${lineChartSvg(series, {
+  element.innerHTML = shiftChartHtml(curve, {
     width: Math.max(300, element.clientWidth || 600),
-    height: 260,
-    xDomain: [0, Math.max(1, curve.max_shift)],
-    integerX: true,
-    xLabel: 'shift (px)',
+    threshold,
     yLabel: isProbability(state) ? 'probability' : 'score',
     yFromZero: isProbability(state),
-    rules: [{ y: threshold, label: 'threshold' }],
-    description: `Score of the stimulus at y ${y0}, x ${x0} as the image shifts up, down, left and right`,
-  })}`;
+  });
 }
 
 // ---- exports ----

@@ -39,6 +39,20 @@ function showError(element, message) {
   element.hidden = !message;
 }
 
+/**
+ * Keeps the view in the URL: the open demo (a file of the user's has no link), and the mean
+ * feature maps' inputs, with `features=1` once they are on screen so that the link computes
+ * them again.
+ */
+function writeHash() {
+  const params = new URLSearchParams();
+  if ($('#demo').value) params.set('demo', $('#demo').value);
+  if (featureSets.length > 0) params.set('features', '1');
+  params.set('samples', $('#samples').value);
+  params.set('seed', $('#seed').value);
+  history.replaceState(null, '', `#${params}`);
+}
+
 /** The core's first colour-blind-safe sequential map (viridis). */
 const sequentialColormap = () => catalog.colormaps[0];
 
@@ -83,6 +97,7 @@ async function openModel(bytes, label) {
     $('#size-hint').textContent = h && w ? `The model declares ${h}×${w}.` : 'The model leaves its size open: choose one.';
     drawFilters(opened.filters);
     clearFeatures();
+    writeHash();
     document.body.dataset.status = 'idle';
     await refresh();
   } catch (error) {
@@ -396,8 +411,7 @@ function drawFeatures() {
   }
 }
 
-async function computeFeatures(event) {
-  event.preventDefault();
+async function computeFeatures() {
   if (!modelBytes) return;
   const run = currentRun();
   const samples = Number($('#samples').value);
@@ -435,6 +449,7 @@ async function computeFeatures(event) {
     }
     const swapped = modes.length > 1 ? ' Right: same weights, padding swapped at inference.' : '';
     $('#features-status').textContent = `${samples} random inputs, seed ${seed}. Left: ${modeLabel(modes[0])} padding.${swapped}`;
+    writeHash();
   } catch (error) {
     if (error.name === 'AbortError') $('#features-status').textContent = 'Cancelled.';
     else showError($('#features-error'), error.message);
@@ -513,7 +528,11 @@ async function start() {
     uploaded = canvas.getContext('2d').getImageData(0, 0, bitmap.width, bitmap.height);
     forwardPass().catch((error) => showError($('#run-error'), error.message));
   });
-  $('#features-form').addEventListener('submit', computeFeatures);
+  $('#features-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    computeFeatures();
+  });
+  for (const id of ['#samples', '#seed']) $(id).addEventListener('change', writeHash);
   $('#utilization').addEventListener('pointermove', (event) => readUtilization(event).catch(() => {}));
   $('#uneven-report').addEventListener('apply-size', ({ detail }) => {
     if (detail.height) $('#height').value = detail.height;
@@ -522,12 +541,17 @@ async function start() {
   });
   $('#features-cancel').addEventListener('click', () => bridge.cancel());
   $('#shared-scale').addEventListener('change', drawFeatures);
-  const first = new URLSearchParams(location.hash.slice(1)).get('demo') ?? demos[0]?.file;
+  // A link may name a demo and the mean feature maps' inputs, and ask for them (features=1).
+  const linked = new URLSearchParams(location.hash.slice(1));
+  if (linked.has('samples')) $('#samples').value = linked.get('samples');
+  if (linked.has('seed')) $('#seed').value = linked.get('seed');
+  const first = linked.get('demo') ?? demos[0]?.file;
   if (first) {
     $('#demo').value = first;
     await openDemo(first);
   }
   document.body.dataset.status = 'idle';
+  if (linked.get('features') === '1' && modelBytes) await computeFeatures();
 }
 
 start().catch((error) => {
