@@ -26,8 +26,14 @@ FIGURES = ROOT / "docs" / "detectors"
 REPORT = ROOT / "DETECTORS.md"
 VARIANTS = ["detector-zeros-224", "detector-mirror-224", "detector-zeros-225"]
 
-# The grids: the slides' small traffic light (16 px in a 224 image), every 4 px.
-STIMULUS = ["--stimulus", "traffic-light", "--stimulus-size", "16", "--stride", "4"]
+# The grids: the slides' small traffic light (16 px in a 224 image), and a smaller one (10 px,
+# near the smallest lights the detectors were trained on), every 4 px.
+STIMULUS_SIZES = [16, 10]
+# 3 px, prime to the heatmap's 8: the placements fall at every position modulo 8 alike. (At a
+# stride of 4 they would sample two of the eight phases, and a detector's score depends on the
+# phase: see `phases`.)
+STRIDE = 3
+OUTPUT_STRIDE = 8
 BACKGROUNDS = {"grey": "grey", "noise": "noise:7", "scene": str(MODELS / "street-scene.png")}
 # How close to a border (in pixels) a placement's box must come to count as "at" that border.
 BORDER = 8
@@ -62,17 +68,21 @@ def card(name):
     return json.loads((MODELS / f"{name}.json").read_text())
 
 
-def grid(binary, name, background, out_dir):
+def grid(binary, name, background, stimulus, out_dir):
+    """The grid as NumPy, and as a figure for the street scene."""
     model = str(MODELS / f"{name}.onnx")
-    common = ["detect", "--model", model, "--background", BACKGROUNDS[background], *STIMULUS,
-              "--score", "heatmap:0", "--threshold", "0.5"]
-    npy = out_dir / f"{name}-{background}.npy"
+    common = ["detect", "--model", model, "--background", BACKGROUNDS[background],
+              "--stimulus", "traffic-light", "--stimulus-size", str(stimulus),
+              "--stride", str(STRIDE), "--score", "heatmap:0", "--threshold", "0.5"]
+    npy = out_dir / f"{name}-{background}-{stimulus}.npy"
     run(binary, *common, "--format", "npy", "--out", str(npy))
-    run(binary, *common, "--format", "png", "--out", str(FIGURES / f"grid-{name}-{background}.png"))
+    if background == "scene":
+        figure = FIGURES / f"grid-{name}-{stimulus}px.png"
+        run(binary, *common, "--format", "png", "--out", str(figure))
     return np.load(npy)
 
 
-def where(scores, size, stimulus=16, stride=4, threshold=0.5):
+def where(scores, size, stimulus, stride=STRIDE, threshold=0.5):
     """Detection rates of the placements at each border (the box within BORDER px of it), in
     the corners (two borders) and in the interior (none)."""
     rows, cols = scores.shape
@@ -89,10 +99,28 @@ def where(scores, size, stimulus=16, stride=4, threshold=0.5):
     return result
 
 
-def shift(binary, name, background, corner, out_dir):
+def phases(scores, stimulus, stride=STRIDE, threshold=0.5):
+    """The detection rate of the placements grouped by where the light's centre falls within
+    an 8×8 heatmap cell (its position modulo the output stride, per axis): the lowest and the
+    highest of the 64 groups. Away from the borders a stride-8 network sees a light moved by
+    8 px exactly as before, one cell on, so a score that changes with the phase is aliasing,
+    not padding."""
+    rows, cols = scores.shape
+    centre = stimulus / 2
+    py = ((np.arange(rows) * stride + centre) // 1 % OUTPUT_STRIDE).astype(int)
+    px = ((np.arange(cols) * stride + centre) // 1 % OUTPUT_STRIDE).astype(int)
+    detected = scores >= threshold
+    rates = [detected[np.ix_(py == a, px == b)].mean()
+             for a in range(OUTPUT_STRIDE) for b in range(OUTPUT_STRIDE)
+             if (py == a).any() and (px == b).any()]
+    return min(rates), max(rates)
+
+
+def shift(binary, name, background, stimulus, corner, out_dir):
     path = out_dir / "shift.json"
     run(binary, "shift", "--model", str(MODELS / f"{name}.onnx"), "--background",
-              BACKGROUNDS[background], "--stimulus", "traffic-light", "--stimulus-size", "16",
+              BACKGROUNDS[background], "--stimulus", "traffic-light", "--stimulus-size",
+              str(stimulus),
               "--score", "heatmap:0", "--threshold", "0.5", "--corner", f"{corner[0]},{corner[1]}",
               "--max-shift", str(MAX_SHIFT), "--format", "json", "--out", str(path))
     return json.loads(path.read_text())
@@ -103,9 +131,11 @@ def filters(binary, name):
 
 
 def feature_lines(binary, name, out_dir):
-    """Mean feature maps (definitions.md §6, 16 random inputs): per conv layer, the mean of its
-    outermost row or column at each border over the mean of the interior (rows and columns
-    2 … n−3); 1 is no line. Also the last layer's map as a figure."""
+    """Mean feature maps (definitions.md §6, 16 random inputs): per conv layer, how far the mean
+    of its outermost row or column at each border lies from the mean of the interior (rows and
+    columns 2 … n−3), as a share of the map's range; 0 is no line. (A ratio of the two means
+    is meaningless where the interior's mean is near 0, as in a head's map.) Also the last
+    backbone layer's map as a figure."""
     maps_dir = out_dir / f"features-{name}"
     model = str(MODELS / f"{name}.onnx")
     run(binary, "features", "--model", model, "--samples", "16", "--format", "npy",
@@ -116,20 +146,20 @@ def feature_lines(binary, name, out_dir):
     layers = []
     for path in sorted(maps_dir.glob("*.npy")):
         m = np.load(path).astype(np.float64)
-        inner = m[2:-2, 2:-2].mean()
+        inner, spread = m[2:-2, 2:-2].mean(), max(m.max() - m.min(), 1e-12)
         layers.append({
             "layer": path.stem.split("_", 1)[1],
             "size": list(m.shape),
-            "top": m[0].mean() / inner, "bottom": m[-1].mean() / inner,
-            "left": m[:, 0].mean() / inner, "right": m[:, -1].mean() / inner,
+            "top": (m[0].mean() - inner) / spread, "bottom": (m[-1].mean() - inner) / spread,
+            "left": (m[:, 0].mean() - inner) / spread, "right": (m[:, -1].mean() - inner) / spread,
         })
-    last = sorted(png_dir.glob("*.png"))[-1]
-    (FIGURES / f"features-{name}.png").write_bytes(last.read_bytes())
+    backbone = [p for p in sorted(png_dir.glob("*.png")) if "features" in p.name]
+    (FIGURES / f"features-{name}.png").write_bytes(backbone[-1].read_bytes())
     return layers
 
 
 def pct(v):
-    return "–" if v != v else f"{100 * v:.0f} %"
+    return "–" if v != v else f"{100 * v:.1f} %"
 
 
 def report(binary):
@@ -162,42 +192,51 @@ def report(binary):
 
     out("### Detectability grids (`padlens detect`)")
     out()
-    out("A 16-px traffic light (`--stimulus traffic-light --stimulus-size 16`) every 4 px, "
-        "scored by the heatmap's largest value under it (`heatmap:0`), detected from 0.5 up. "
-        f"Columns after the rate: the detection rate of the placements within {BORDER} px of "
-        "one border, of two (the corners) and of none (the interior).")
+    out(f"A traffic light (`--stimulus traffic-light`) of 16 px (the slides') and of 10 px every "
+        f"{STRIDE} px, scored by the heatmap's largest value under it (`heatmap:0`), detected "
+        f"from 0.5 up. After the overall rate: the rates of the placements within {BORDER} px of "
+        "one border, of two (the corners) and of none (the interior); the lowest and highest "
+        "rate over the light's 64 phases (its centre's position modulo the heatmap's 8-px "
+        "cells); then the lowest score.")
     out()
-    out("| model | background | grid | detected | top | bottom | left | right | corners "
-        "| interior | min score |")
-    out("|---|---|---|---|---|---|---|---|---|---|---|")
+    out("| model | light | background | grid | detected | top | bottom | left | right "
+        "| corners | interior | by phase | min score |")
+    out("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     grids = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         for name in VARIANTS:
             size = cards[name]["input"]["shape"][2]
-            for background in BACKGROUNDS:
-                scores = grid(binary, name, background, tmp)
-                grids[name, background] = scores
-                w = where(scores, size)
-                out(f"| `{name}` | {background} | {scores.shape[0]}×{scores.shape[1]} | "
-                    f"{pct(float((scores >= 0.5).mean()))} | {pct(w['top'])} | "
-                    f"{pct(w['bottom'])} | {pct(w['left'])} | {pct(w['right'])} | "
-                    f"{pct(w['corners'])} | {pct(w['interior'])} | {scores.min():.3f} |")
+            for stimulus in STIMULUS_SIZES:
+                for background in BACKGROUNDS:
+                    scores = grid(binary, name, background, stimulus, tmp)
+                    grids[name, background, stimulus] = scores
+                    w = where(scores, size, stimulus)
+                    low, high = phases(scores, stimulus)
+                    out(f"| `{name}` | {stimulus} px | {background} | "
+                        f"{scores.shape[0]}×{scores.shape[1]} | "
+                        f"{pct(float((scores >= 0.5).mean()))} | {pct(w['top'])} | "
+                        f"{pct(w['bottom'])} | {pct(w['left'])} | {pct(w['right'])} | "
+                        f"{pct(w['corners'])} | {pct(w['interior'])} | "
+                        f"{pct(low)} – {pct(high)} | {scores.min():.3f} |")
         out()
-        out("Figures: `docs/detectors/grid-<model>-<background>.png` (viridis over each grid's "
-            "own range).")
+        out("Figures: `docs/detectors/grid-<model>-<light>px.png`, the street scene (viridis "
+            "over each grid's own range).")
         out()
 
         out("### The shift experiment (`padlens shift`)")
         out()
         zeros = VARIANTS[0]
-        background = min(BACKGROUNDS, key=lambda b: (grids[zeros, b] >= 0.5).mean())
-        scores = grids[zeros, background]
+        # Its least-detected grid, and that grid's lowest cell.
+        background, stimulus = min(
+            ((b, s) for b in BACKGROUNDS for s in STIMULUS_SIZES),
+            key=lambda k: ((grids[(zeros, *k)] >= 0.5).mean(), grids[(zeros, *k)].min()))
+        scores = grids[zeros, background, stimulus]
         i, j = np.unravel_index(np.argmin(scores), scores.shape)
-        corner = (int(i) * 4, int(j) * 4)
-        curve = shift(binary, zeros, background, corner, tmp)
+        corner = (int(i) * STRIDE, int(j) * STRIDE)
+        curve = shift(binary, zeros, background, stimulus, corner, tmp)
         out(f"`{zeros}`'s worst blind spot: the lowest cell of its least-detected grid "
-            f"({background} background), corner {corner[0]},{corner[1]}, score "
+            f"({stimulus}-px light, {background} background), corner {corner[0]},{corner[1]}, score "
             f"{scores[i, j]:.3f}. The whole image shifted by 0 … {MAX_SHIFT} px, circularly "
             "(definitions.md §5), each direction as far as the light stays inside:")
         out()
@@ -232,8 +271,9 @@ def report(binary):
 
         out("### Mean feature maps (`padlens features`, 16 random inputs)")
         out()
-        out("Each conv layer's outermost row or column over its interior (1: no line; below 1 "
-            "a dark line, above a bright one), top / bottom / left / right.")
+        out("How far each conv layer's outermost row or column lies from its interior, as a "
+            "share of the map's range (0: no line; below 0 a dark line, above a bright one), "
+            "top / bottom / left / right.")
         out()
         out("| layer | size | " + " | ".join(f"`{n}`" for n in VARIANTS) + " |")
         out("|---|---|" + "---|" * len(VARIANTS))
@@ -242,12 +282,12 @@ def report(binary):
             cells = []
             for n in VARIANTS:
                 l = lines_per_model[n][k]
-                cells.append(f"{l['top']:.2f} / {l['bottom']:.2f} / {l['left']:.2f} / "
-                              f"{l['right']:.2f}")
+                cells.append(" / ".join(f"{100 * l[k]:+.0f} %"
+                                        for k in ("top", "bottom", "left", "right")))
             size = "×".join(map(str, layer["size"]))
             out(f"| `{layer['layer']}` | {size} | " + " | ".join(cells) + " |")
         out()
-        out("Figures: `docs/detectors/features-<model>.png`, the last conv layer's mean map.")
+        out("Figures: `docs/detectors/features-<model>.png`, the last backbone layer's mean map.")
     return "\n".join(lines)
 
 

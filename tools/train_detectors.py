@@ -588,6 +588,10 @@ def test_data(session, name, size, images, out_dir):
     np.save(out_dir / name / "boxes.npy", boxes.astype(np.float32))
 
 
+# A card's padding mode in the demo list's words.
+PADDING_WORDS = {"zeros": "zero padding", "symmetric": "mirror (symmetric) padding"}
+
+
 def update_index(out):
     """Lists the cards in `index.json` (the pages' demo list), each entry built from its card,
     after the entries that are not detectors."""
@@ -605,7 +609,7 @@ def update_index(out):
             "card": card_path.name,
             "label": c["label"],
             "about": (f"Trained here (tools/train_detectors.py, DETECTORS.md) to find traffic "
-                      f"lights in drawn street scenes; {c['padding']['mode']} padding at "
+                      f"lights in drawn street scenes; {PADDING_WORDS[c['padding']['mode']]} at "
                       f"{c['input']['shape'][2]}×{c['input']['shape'][3]}, "
                       f"{'even' if c['padding']['even'] else 'uneven'}: {c['padding']['why']}. "
                       f"Held-out AP@.5 {100 * c['metrics']['ap50']:.1f} %; "
@@ -634,6 +638,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs per variant from other initial weights (the first is shipped)")
     parser.add_argument("--only", help="train one variant, by name")
+    parser.add_argument("--out", type=pathlib.Path,
+                        help="write models, cards and test data here instead (a rerun to "
+                             "compare with the shipped files)")
     parser.add_argument("--index", action="store_true",
                         help="only rewrite index.json's detector entries from the cards")
     parser.add_argument("--quick", action="store_true",
@@ -643,8 +650,8 @@ def main():
         args.train, args.test, args.steps, args.repeats = 200, 40, 30, 2
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
-    out = ROOT / "tools" / ".cache" / "detectors" if args.quick else MODELS
-    tests = out / "tests" if args.quick else TEST_DATA
+    out = args.out or (ROOT / "tools" / ".cache" / "detectors" if args.quick else MODELS)
+    tests = TEST_DATA if out == MODELS else out / "tests"
     out.mkdir(parents=True, exist_ok=True)
     if args.index:
         update_index(out)
