@@ -42,7 +42,11 @@ fn cards() -> Vec<(Value, Value)> {
             Some((entry.clone(), serde_json::from_str(&text).unwrap()))
         })
         .collect();
-    assert_eq!(cards.len(), 3, "the three detector variants have cards in index.json");
+    assert_eq!(
+        cards.len(),
+        3,
+        "the three detector variants have cards in index.json"
+    );
     cards
 }
 
@@ -98,7 +102,10 @@ fn cards_declare_the_models_inputs_and_outputs() {
         plan.run(&[&vec![0.5; input.iter().product()]]).unwrap();
         let outputs: Vec<String> = plan.output_names().map(str::to_owned).collect();
         let declared = card["outputs"].as_array().unwrap();
-        let names: Vec<&str> = declared.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = declared
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
         assert_eq!(outputs, names, "{name}: the card's outputs, in order");
         for output in declared {
             let tensor = plan.tensor(output["name"].as_str().unwrap()).unwrap();
@@ -107,9 +114,15 @@ fn cards_declare_the_models_inputs_and_outputs() {
         // The index shows what the card says.
         assert_eq!(entry["file"], card["file"], "{name}");
         assert_eq!(entry["label"], card["label"], "{name}");
-        assert_eq!(entry["normalization"], card["input"]["normalization"], "{name}");
+        assert_eq!(
+            entry["normalization"], card["input"]["normalization"],
+            "{name}"
+        );
         assert_eq!(entry["detect"]["score"], card["detect"]["score"], "{name}");
-        assert_eq!(entry["detect"]["threshold"], card["detect"]["threshold"], "{name}");
+        assert_eq!(
+            entry["detect"]["threshold"], card["detect"]["threshold"],
+            "{name}"
+        );
     }
 }
 
@@ -147,7 +160,10 @@ fn detectors_match_onnx_runtime_on_a_held_out_scene() {
         let best = reference(&dir.join("heatmap.npy"))
             .iter()
             .fold(0f32, |m, &v| m.max(v));
-        assert!(best >= 0.5, "{name}: the held-out scene's best heatmap score is {best}");
+        assert!(
+            best >= 0.5,
+            "{name}: the held-out scene's best heatmap score is {best}"
+        );
     }
 }
 
@@ -169,8 +185,9 @@ fn the_scores_cards_name_fit_the_models() {
                 stride: input[2] - 16,
                 score: Score::parse(output["score"].as_str().unwrap()).unwrap(),
             };
-            let grid = DetectGrid::compute(&model, &request, Evaluation::Incremental, &mut |_, _| true)
-                .unwrap_or_else(|e| panic!("{name} {}: {e}", output["score"]));
+            let grid =
+                DetectGrid::compute(&model, &request, Evaluation::Incremental, &mut |_, _| true)
+                    .unwrap_or_else(|e| panic!("{name} {}: {e}", output["score"]));
             assert_eq!(grid.scores.len(), 4, "{name}: the four corners");
         }
     }

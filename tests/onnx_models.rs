@@ -15,6 +15,10 @@
 #[path = "common/models.rs"]
 mod models;
 
+#[path = "common/relative_error.rs"]
+mod relative_error;
+use relative_error::relative_error;
+
 use models::MODELS;
 
 #[path = "common/allocations.rs"]
@@ -59,18 +63,6 @@ fn run(model: &Path, input: &Tensor, padding: Option<PaddingMode>) -> Tensor {
     );
     let name = plan.output_names().next().unwrap().to_owned();
     plan.tensor(&name).unwrap()
-}
-
-/// max |actual − expected| ÷ max |expected|.
-fn relative_error(actual: &Tensor, expected: &Tensor) -> f32 {
-    assert_eq!(actual.shape, expected.shape);
-    let (a, e) = (actual.to_f32(), expected.to_f32());
-    let scale = e.iter().fold(0f32, |m, x| m.max(x.abs()));
-    let error = a
-        .iter()
-        .zip(&e)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-    error / scale.max(f32::MIN_POSITIVE)
 }
 
 #[test]

@@ -8,6 +8,10 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/relative_error.rs"]
+mod relative_error;
+use relative_error::relative_error;
+
 use padlens::analysis::utilization;
 use padlens::error::{Error, ModelErrorKind};
 use padlens::infer::graph::{Graph, Op};
@@ -48,18 +52,6 @@ fn run(name: &str, padding: Option<PaddingMode>) -> Tensor {
     plan.run(&[&input.to_f32()]).unwrap();
     let output = graph.values[graph.outputs[0]].clone();
     plan.tensor(&output).unwrap()
-}
-
-/// max |actual − expected| ÷ max |expected|.
-fn relative_error(actual: &Tensor, expected: &Tensor) -> f32 {
-    assert_eq!(actual.shape, expected.shape);
-    let (a, e) = (actual.to_f32(), expected.to_f32());
-    let scale = e.iter().fold(0f32, |m, x| m.max(x.abs()));
-    let error = a
-        .iter()
-        .zip(&e)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-    error / scale.max(f32::MIN_POSITIVE)
 }
 
 fn pads(graph: &Graph) -> usize {

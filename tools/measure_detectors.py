@@ -255,8 +255,8 @@ def report(binary):
         out("### Mean 3×3 filters (`padlens filters`)")
         out()
         out("Left ÷ right and top ÷ bottom of the mean |weight| (definitions.md §6; 1 is "
-            "balanced). The first three layers have stride 2; the "
-        "1×1 heads have no 3×3 filter.")
+            "balanced). The first three layers have stride 2; the 1×1 heads have no "
+            "3×3 filter.")
         out()
         out("| layer | " + " | ".join(f"`{n}` L÷R | T÷B" for n in VARIANTS) + " |")
         out("|---|" + "---|---|" * len(VARIANTS))
