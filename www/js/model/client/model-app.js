@@ -235,7 +235,7 @@ async function forwardPass() {
     { transfer: [data] },
   );
   const swapped = $('#mode').value !== OWN ? ` — same weights, padding swapped at inference (${modeLabel($('#mode').value)})` : '';
-  $('#forward-label').textContent = `Output ${result.output} (${result.shape.join('×')}): its 5 largest values, softmax over all ${result.shape.at(-1)}${swapped}.`;
+  $('#forward-label').textContent = `Output ${result.output} (${result.shape.join('×')}): its 5 largest values (flat indices), softmax over all ${result.shape.reduce((n, d) => n * d, 1)} of its values${swapped}.`;
   const table = $('#top-outputs');
   table.replaceChildren();
   const head = table.createTHead().insertRow();
