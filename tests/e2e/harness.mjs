@@ -32,9 +32,12 @@ const MIME = {
 
 /**
  * Serves `root` on 127.0.0.1 on a free port.
+ * @param {string} [root]
+ * @param {{cors?: boolean}} [options] `cors`: answer every origin's requests, as static hosts
+ *   such as GitHub Pages do (a page elsewhere embedding padlens' figures needs it)
  * @returns {Promise<{origin: string, close: () => Promise<void>}>}
  */
-export async function startServer(root = WWW) {
+export async function startServer(root = WWW, { cors = false } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     let file = path.join(root, decodeURIComponent(url.pathname));
@@ -49,6 +52,7 @@ export async function startServer(root = WWW) {
       res.writeHead(200, {
         'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
+        ...(cors ? { 'access-control-allow-origin': '*' } : {}),
       });
       res.end(body);
     } catch {
@@ -134,7 +138,7 @@ export async function mapStats(page, canvasSelector) {
   await page.locator(canvasSelector).scrollIntoViewIfNeeded();
   const box = await page.locator(canvasSelector).boundingBox();
   const viewport = JSON.parse(await page.$eval(canvasSelector, (c) => c.dataset.viewport));
-  const size = (await page.$eval(canvasSelector, (c) => c.closest('padlens-map').dataset.mapSize)).split('x').map(Number);
+  const size = (await page.$eval(canvasSelector, (c) => c.closest('padlens-map-view').dataset.mapSize)).split('x').map(Number);
   const scaled = size.map((n) => (viewport.zoom >= 1 ? n * viewport.zoom : Math.ceil(n / -viewport.zoom)));
   const css = box.width / viewport.width; // CSS pixels per device pixel
   const top = Math.max(0, viewport.offset[0]);
@@ -159,7 +163,7 @@ async function screenStats(page, box) {
   return { width: png.width, height: png.height, distinct: colours.size, hash: hash.toString(16), pixels: png };
 }
 
-/** The map size a <padlens-map> shows, as [height, width]. */
+/** The map size a <padlens-map-view> shows, as [height, width]. */
 export async function mapSize(page, mapSelector) {
   const text = await page.$eval(mapSelector, (el) => el.dataset.mapSize ?? '');
   return text.split('x').map(Number);

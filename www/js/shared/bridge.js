@@ -3,6 +3,20 @@
 // so that only the newest one waits while another is being computed.
 
 /**
+ * A worker's script URL as `new Worker` accepts it. A page may load padlens from another
+ * origin (a blog embedding figures from the site that hosts padlens-embed.js), but a worker's
+ * script must be same-origin: there, a same-origin blob module that imports the real one
+ * (which the host serves with CORS, as static hosts such as GitHub Pages do) stands in.
+ * @param {URL|string} url @returns {URL|string}
+ */
+export function workerScript(url) {
+  const target = new URL(url, location.href);
+  if (target.origin === location.origin) return url;
+  const source = `import ${JSON.stringify(target.href)};`;
+  return URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+}
+
+/**
  * Promise-based requests to a module worker. Cancelling terminates the worker (a WASM call
  * cannot be interrupted any other way) and starts a fresh one.
  */
@@ -29,7 +43,7 @@ export class WorkerBridge {
   }
 
   #spawn() {
-    this.#worker = new Worker(this.#url, { type: 'module' });
+    this.#worker = new Worker(workerScript(this.#url), { type: 'module' });
     this.#worker.addEventListener('message', ({ data }) => this.#receive(data));
     // Only a worker that cannot start (or a broken message) gets here: request errors come
     // back as messages. Nothing more can succeed, so fail now rather than hang.

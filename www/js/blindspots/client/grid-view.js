@@ -147,7 +147,8 @@ class PadlensGridView extends HTMLElement {
     const readout = this.shadowRoot.querySelector('.readout');
     const view = this.#view;
     if (!cell || !view) {
-      readout.textContent = view ? 'Point at a cell, or focus the grid and use the arrow keys; click a cell for its shift experiment.' : '';
+      // An embedded grid has no shift experiment to offer: its `hint` says what it does offer.
+      readout.textContent = view ? this.getAttribute('hint') ?? 'Point at a cell, or focus the grid and use the arrow keys; click a cell for its shift experiment.' : '';
       return;
     }
     const value = view.scores[cell.index];

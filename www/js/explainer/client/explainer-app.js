@@ -13,9 +13,9 @@
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml } from '../../shared/draw.js';
 import {
-  PRESETS, changesText, decodeHash, defaultState, encodeHash, paddingNote, pixelLabel, presetState, problemPlace, stepProblem, toConfig,
+  PRESETS, changesText, decodeHash, defaultState, encodeHash, pixelLabel, presetState, problemPlace, stepProblem, toConfig,
 } from '../shared/model.js';
-import { countText } from './svg.js';
+import { drawDownstream, drawFigures, stepKeys } from './figures.js';
 import './grids.js';
 import './layer-controls.js';
 import './steps.js';
@@ -274,88 +274,16 @@ function dismiss(field) {
   if (rest.length !== problems.list.length) showProblems(rest, { stale: problems.stale, link: problems.link });
 }
 
-/** A count map as the grid elements take it, coloured on the core's colour bar. */
-function countMap(values, height, width, selected, label) {
-  const colorbar = engine.colorbar(state.colormap, 256);
-  const rgba = engine.colourValues(values, { colormap: state.colormap, reference: 'max', scale: 'linear' });
-  return { values, height, width, rgba, colorbar, selected, label };
-}
-
 function draw() {
-  const { explanation, pixel } = shown;
-  const { height, width, layers } = state;
-  const label = labelOf(width);
-  const name = label(...state.pixel);
-  const stacked = layers.length > 1;
-  const index = state.pixel[0] * width + state.pixel[1];
-  const count = explanation.counts[index];
-  const first = explanation.layers[0];
-
   els.layers.forEach((panel, i) => {
-    const view = explanation.layers[i];
+    const view = shown.explanation.layers[i];
     panel.sizes = view ? { input: view.input, output: view.output } : null;
   });
   for (const button of els.presets.querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(sameConfig(state, presetState(button.dataset.preset))));
   }
-
-  els.padded.caption = `${height}×${width} input, ${describeLayer(layers[0], first)}: padded to ${first.padded_size[0]}×${first.padded_size[1]}`;
-  els.padded.show(first, label, state.pixel);
-  els.padded.note = paddingNote(first.axes);
-  els.padded.description = `Padded input of layer 1, ${first.padded_size[0]} by ${first.padded_size[1]} cells; pixel ${name} is outlined wherever it appears.`;
-
-  const moveHint = 'Arrow keys move the selected pixel.';
-  els.counts.heading = stacked ? 'Count map, both layers' : 'Count map';
-  els.counts.caption = stacked
-    ? 'how many operations of the two layers read each pixel'
-    : 'how many convolution operations read each pixel';
-  els.counts.show({
-    ...countMap(explanation.counts, height, width, state.pixel, (i) => pixelLabel(i)),
-    description: `Count map. Selected pixel ${name}, row ${state.pixel[0]}, column ${state.pixel[1]}, count ${countText(count)}. ${moveHint}`,
-  });
-
-  els.firstCounts.hidden = els.downstream.hidden = !stacked;
-  const visit = pixel.windows[state.step - 1] ?? null;
-  if (stacked) {
-    els.firstCounts.caption = 'the counts before layer 2 compounds them';
-    els.firstCounts.show({
-      ...countMap(explanation.first_layer_counts, height, width, state.pixel, (i) => pixelLabel(i)),
-      description: `Count map of layer 1 alone. Selected pixel ${name}, count ${countText(explanation.first_layer_counts[index])}. ${moveHint}`,
-    });
-    showDownstream(explanation, visit);
-  }
-
-  els.steps.show(
-    { name, pixel: state.pixel, explanation: pixel, count, kernel: layers[0].kernel, partial: layers[0].mode === 'partial', stacked },
-    state.step - 1,
-  );
-  els.padded.visit = visit;
+  drawFigures(els, engine, { state, ...shown }, 'Arrow keys move the selected pixel.');
   writeHash();
-}
-
-/**
- * What each output of layer 1 is worth downstream: the core's count map of layer 2 on layer
- * 1's output — the same numbers the windows carry as `downstream`.
- */
-function showDownstream(explanation, visit) {
-  const [h, w] = explanation.layers[0].output;
-  els.downstream.caption = `layer 1's ${h}×${w} output: how many operations of layer 2 read each cell`;
-  els.downstream.show({
-    ...countMap(explanation.downstream, h, w, visit ? visit.output : null, null),
-    description: `Downstream counts of layer 1's outputs${visit ? `; current window's output (${visit.output.join(', ')}) is outlined` : ''}.`,
-  });
-}
-
-/**
- * A layer in a few words, with the padding its mode actually gives it (the core's resolved
- * amount, which valid and full choose themselves).
- */
-function describeLayer(layer, view) {
-  const parts = [`${layer.kernel}×${layer.kernel}`];
-  if (layer.stride > 1) parts.push(`stride ${layer.stride}`);
-  if (layer.dilation > 1) parts.push(`dilation ${layer.dilation}`);
-  parts.push(`pad ${view.axes[0].before}`, layer.mode);
-  return parts.join(', ');
 }
 
 function writeHash() {
@@ -366,7 +294,7 @@ function writeHash() {
 function showStep(index) {
   state = { ...state, step: index + 1 };
   els.padded.visit = shown.pixel.windows[index] ?? null;
-  if (state.layers.length > 1) showDownstream(shown.explanation, shown.pixel.windows[index] ?? null);
+  if (state.layers.length > 1) drawDownstream(els, engine, state.colormap, shown.explanation, shown.pixel.windows[index] ?? null);
   writeHash();
   dismiss('step');
 }
@@ -415,20 +343,6 @@ function buildColormaps() {
 }
 
 /** Space plays or pauses, [ and ] step — anywhere but in a field or on a control of its own. */
-function onKey(event) {
-  const target = event.target;
-  if (event.altKey || event.ctrlKey || event.metaKey) return;
-  if (target.closest('input, select, textarea')) return;
-  if (event.key === '[' || event.key === ']') {
-    event.preventDefault();
-    if (event.key === '[') els.steps.previous();
-    else els.steps.next();
-  } else if (event.key === ' ' && !target.closest('button, a, summary')) {
-    event.preventDefault();
-    els.steps.toggle();
-  }
-}
-
 function bind() {
   document.addEventListener('layer-change', () => update({ ...readControls(), step: 1 }));
   els.stack.addEventListener('change', () => {
@@ -476,7 +390,7 @@ function bind() {
   });
   document.addEventListener('select-pixel', (event) => selectPixel(event.detail.row, event.detail.column));
   document.addEventListener('step-change', (event) => showStep(event.detail.index));
-  document.addEventListener('keydown', onKey);
+  document.addEventListener('keydown', (event) => stepKeys(event, els.steps));
   window.addEventListener('hashchange', () => {
     const link = decodeHash(location.hash, catalog);
     openLink(link.state, link.problems);

@@ -17,6 +17,8 @@ import './profile-plot.js';
 const $ = (selector) => document.querySelector(selector);
 
 const MAP_WORKER = new URL('../worker/map-worker.js', import.meta.url);
+/** This page's figure in the map worker, which can serve several (map-worker.js). */
+const FIGURE = 'explorer';
 const panels = { a: $('#panel-a'), b: $('#panel-b') };
 const maps = { a: $('#map-a'), b: $('#map-b'), ratio: $('#map-ratio') };
 const profiles = { row: $('#profile-row'), column: $('#profile-column') };
@@ -40,12 +42,12 @@ const latest = new LatestOnly((payload) => bridge.request('view', payload, { onP
 });
 // Zoom and pan redraw one panel; the newest view wins, and nothing is recomputed.
 const redraws = Object.fromEntries(
-  Object.keys(maps).map((key) => [key, new LatestOnly((view) => bridge.request('viewport', { key, view }), {})]),
+  Object.keys(maps).map((key) => [key, new LatestOnly((view) => bridge.request('viewport', { figure: FIGURE, key, view }), {})]),
 );
 
 function initWorker() {
   const canvases = Object.fromEntries(Object.entries(maps).map(([key, map]) => [key, map.takeOffscreen()]));
-  return bridge.request('init', { canvases }, { transfer: Object.values(canvases) });
+  return bridge.request('init', { figure: FIGURE, canvases }, { transfer: Object.values(canvases) });
 }
 
 let generation = 0; // of the newest update; older results still show maps, not errors
@@ -177,7 +179,7 @@ async function update() {
   progressText = '';
   let result;
   try {
-    result = await latest.submit({ configs, display: state.display, shared: state.display.shared, views: viewsFor(state) });
+    result = await latest.submit({ figure: FIGURE, configs, display: state.display, shared: state.display.shared, views: viewsFor(state) });
   } catch (error) {
     if (error.name !== 'RuntimeError') {
       showFatal(error);
@@ -376,7 +378,7 @@ async function start() {
   for (const [key, map] of Object.entries(maps)) {
     map.source = {
       redraw: (view) => redraws[key].submit(view).then((r) => r?.viewport ?? null),
-      pixel: (y, x) => bridge.request('pixel', { key, y, x }),
+      pixel: (y, x) => bridge.request('pixel', { figure: FIGURE, key, y, x }),
     };
   }
   initAnalysis(catalog, {

@@ -1,4 +1,4 @@
-// <padlens-map>: one map on a canvas that the map worker draws into (its OffscreenCanvas),
+// <padlens-map-view>: one map on a canvas that the map worker draws into (its OffscreenCanvas),
 // at integer scales only, with zoom and pan down to single pixels (wheel, pinch, drag,
 // keyboard, buttons), its colour bar with numeric labels, and a readout of the pixel under
 // the pointer, a tap, or the keyboard cursor. The element holds no map values: it asks its
@@ -40,7 +40,7 @@ const PINCH_STEP = 1.25;
  * @property {{a: number[], b: number[]}} [offsets] ratio maps: where the compared region starts in A and B
  */
 
-class PadlensMap extends HTMLElement {
+class PadlensMapView extends HTMLElement {
   /** @type {MapData|null} */
   #data = null;
   /** @type {MapSource|null} */
@@ -564,4 +564,4 @@ class PadlensMap extends HTMLElement {
   }
 }
 
-customElements.define('padlens-map', PadlensMap);
+customElements.define('padlens-map-view', PadlensMapView);

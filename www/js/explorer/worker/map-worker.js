@@ -2,6 +2,9 @@
 // straight into the page's canvases (OffscreenCanvas, transferred once), so a change reaches
 // the screen without the main thread copying or painting a pixel. The page gets back only
 // what it shows as text: summaries, profiles, colour-bar ranges; hover asks for one pixel.
+// One worker serves every figure of a page (the explorer is one; each embedded <padlens-map>
+// is another), so a blog post with five figures instantiates the engine once: each request
+// names its `figure`, whose panels (a, b, ratio) are its own.
 // Protocol (see ../../shared/bridge.js):
 //   in:  {id, type, payload}
 //   out: {id, progress} zero or more times, then {id, result} or {id, error: {name, message}}
@@ -18,17 +21,26 @@ const networks = new Lru(8, (network) => network.free());
 const maps = new Lru(6, (map) => release(map));
 const sizeLimits = new Lru(16);
 
-/** @type {Record<'a'|'b'|'ratio', {context: OffscreenCanvasRenderingContext2D, map: any, viewport: object|null}>} */
-const panels = {};
+/**
+ * @typedef {{context: OffscreenCanvasRenderingContext2D, map: any, viewport: object|null}} Panel
+ * @type {Map<string, Partial<Record<'a'|'b'|'ratio', Panel>>>} figure → its panels
+ */
+const figures = new Map();
+
+function panelsOf(figure) {
+  const panels = figures.get(figure);
+  if (!panels) throw new Error(`no figure "${figure}": its canvases were never handed over`);
+  return panels;
+}
 
 /** Frees a map once neither the cache nor a panel holds it. */
 function release(map) {
-  const held = maps.holds(map) || Object.values(panels).some((p) => p.map === map);
+  const held = maps.holds(map) || [...figures.values()].some((panels) => Object.values(panels).some((p) => p.map === map));
   if (map && !held) map.free();
 }
 
 /** Puts a map on a panel, releasing the one it replaces. */
-function setPanelMap(key, map) {
+function setPanelMap(panels, key, map) {
   const old = panels[key].map;
   panels[key].map = map;
   if (old !== map) release(old);
@@ -85,7 +97,7 @@ function computeMap(engine, config, allowFallback) {
 }
 
 /** Draws a panel's map into its canvas for its view; returns the viewport used. */
-function drawPanel(key, view) {
+function drawPanel(panels, key, view) {
   const panel = panels[key];
   if (!panel?.map || !view) return null;
   const size = [panel.map.height, panel.map.width];
@@ -106,23 +118,51 @@ function describeMap(map, colours) {
   };
 }
 
+/** Drops a figure's panels, freeing the maps nothing else holds. */
+function forget(figure) {
+  const panels = figures.get(figure);
+  if (!panels) return;
+  figures.delete(figure);
+  for (const panel of Object.values(panels)) release(panel.map);
+}
+
 const handlers = {
-  /** payload: {canvases: {a, b, ratio}: OffscreenCanvas}, transferred once. */
-  init(engine, { canvases }) {
+  /**
+   * A figure's canvases, transferred once (again after a restart); the figure's panels are
+   * those keys, e.g. only `a` for a single map. payload: {figure, canvases: {a, b?, ratio?}:
+   * OffscreenCanvas}
+   */
+  init(engine, { figure, canvases }) {
+    const panels = {};
     for (const [key, canvas] of Object.entries(canvases)) {
       panels[key] = { context: canvas.getContext('2d'), map: null, viewport: null };
     }
+    forget(figure);
+    figures.set(figure, panels);
     catalog ??= engine.catalog();
     return { result: catalog };
   },
 
+  /** The core's catalogue, for a page that needs it before it has a figure to register. */
+  catalog(engine) {
+    catalog ??= engine.catalog();
+    return { result: catalog };
+  },
+
+  /** A figure that left the page: its maps are freed unless the cache holds them. payload: {figure} */
+  release(_engine, { figure }) {
+    forget(figure);
+    return { result: null };
+  },
+
   /**
    * Computes, colours and draws the maps of one or two configurations, and their ratio.
-   * payload: {configs: ({key, arch?, spec?, height, width, mode, depth}|null)[], display,
-   * shared: boolean, views: {a, b, ratio}: View & {box}}; a null config leaves its panel as
-   * it is (its controls have an error the page found itself).
+   * payload: {figure, configs: ({key, arch?, spec?, height, width, mode, depth}|null)[],
+   * display, shared: boolean, views: {a, b, ratio}: View & {box}}; a null config leaves its
+   * panel as it is (its controls have an error the page found itself).
    */
-  view(engine, { configs, display, shared, views }, progress) {
+  view(engine, { figure, configs, display, shared, views }, progress) {
+    const panels = panelsOf(figure);
     const results = {};
     for (const [index, config] of configs.entries()) {
       if (!config) continue;
@@ -131,9 +171,9 @@ const handlers = {
     }
     // A panel shows its new map when there is one, else keeps its last good one.
     for (const [key, result] of Object.entries(results)) {
-      if (result.ok) setPanelMap(key, result.map);
+      if (result.ok) setPanelMap(panels, key, result.map);
     }
-    const onScreen = ['a', 'b'].filter((key) => views[key] && panels[key].map);
+    const onScreen = ['a', 'b'].filter((key) => views[key] && panels[key]?.map);
     // One colour means one value in A and B: colour both over the union of their ranges.
     let range;
     if (shared && onScreen.length === 2) {
@@ -147,29 +187,29 @@ const handlers = {
       out.maps[key] = {
         ...result,
         // What the canvas shows now: the new map, or the last good one.
-        shown: shown && { ...describeMap(shown, shown.colour(display, range)), viewport: drawPanel(key, views[key]) },
+        shown: shown && { ...describeMap(shown, shown.colour(display, range)), viewport: drawPanel(panels, key, views[key]) },
       };
     }
     if (views.ratio && onScreen.length === 2) {
       progress({ stage: 'ratio' });
       const ratio = engine.ratio(panels.a.map, panels.b.map);
-      setPanelMap('ratio', ratio);
+      setPanelMap(panels, 'ratio', ratio);
       const colours = ratio.colour(display);
-      out.ratio = { height: ratio.height, width: ratio.width, offsets: ratio.offsets(), viewport: drawPanel('ratio', views.ratio), ...colours };
+      out.ratio = { height: ratio.height, width: ratio.width, offsets: ratio.offsets(), viewport: drawPanel(panels, 'ratio', views.ratio), ...colours };
       out.ratioColorbar = engine.colorbar(catalog.ratio_colormap, 256);
     }
     const transfer = [out.colorbar.buffer, ...(out.ratioColorbar ? [out.ratioColorbar.buffer] : [])];
     return { result: out, transfer };
   },
 
-  /** Redraws one panel for a new view (zoom, pan, resize): no computing, no colouring. */
-  viewport(engine, { key, view }) {
-    return { result: { viewport: drawPanel(key, view) } };
+  /** Redraws one panel for a new view (zoom, pan, resize): no computing, no colouring. payload: {figure, key, view} */
+  viewport(_engine, { figure, key, view }) {
+    return { result: { viewport: drawPanel(panelsOf(figure), key, view) } };
   },
 
-  /** The value of one pixel of a panel's map: {value, log2Scale} or null off the map. */
-  pixel(engine, { key, y, x }) {
-    const map = panels[key]?.map;
+  /** The value of one pixel of a panel's map: {value, log2Scale} or null off the map. payload: {figure, key, y, x} */
+  pixel(_engine, { figure, key, y, x }) {
+    const map = figures.get(figure)?.[key]?.map;
     const value = map?.value(y, x);
     return { result: value === undefined ? null : { value, log2Scale: map.log2Scale } };
   },
