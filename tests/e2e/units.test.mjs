@@ -214,3 +214,31 @@ test('the band diagram draws each border band to scale', () => {
   assert.deepEqual(inner, [22 + 11, 22 + 11, 224 - 41, 224 - 41]);
   assert.match(svg, /top 11, bottom 30, left 11, right 30 pixels of a 224×224 input/);
 });
+
+test('embed snippets spell the view on screen, and round-trip through the attributes', async () => {
+  const { embedSnippets } = await import('../../www/js/embed/shared/snippets.js');
+  const { mapHashOf, gridHashOf } = await import('../../www/js/embed/shared/attributes.js');
+  const site = 'https://example.org/padlens/';
+  const explorer = `${site}index.html#arch=resnet50&h=224&w=224&compare=1&b.arch=resnet50&b.h=225&b.w=225&ref=max&scale=log&cmap=viridis`;
+  const made = embedSnippets(explorer, site, CATALOG);
+  assert.ok(made.ok);
+  assert.equal(made.snippets.element, '<script type="module" src="https://example.org/padlens/js/embed/padlens-embed.js"></script>\n<padlens-map network="resnet50" size="224" compare-size="225" scale="log"></padlens-map>');
+  assert.match(made.snippets.iframe, /^<iframe src="https:\/\/example\.org\/padlens\/embed\.html#view=map&amp;arch=resnet50&amp;h=224/);
+  // The element's attributes decode to the state they came from.
+  const attributes = new Map([...made.snippets.element.matchAll(/ ([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]).filter(([name]) => name !== 'type' && name !== 'src'));
+  const back = decodeHash(mapHashOf((name) => attributes.get(name) ?? null), CATALOG);
+  const original = decodeHash(new URL(explorer).hash, CATALOG);
+  assert.deepEqual([back.a, back.b, back.compare, back.display], [original.a, original.b, original.compare, original.display]);
+
+  const custom = embedSnippets(`${site}index.html#arch=custom&spec=${encodeURIComponent('{"name":"n","layers":[]}')}&h=97&w=131`, site, CATALOG);
+  assert.match(custom.snippets.element, /<padlens-map spec="\{&quot;name&quot;:&quot;n&quot;,&quot;layers&quot;:\[\]\}" size="97x131"><\/padlens-map>/);
+
+  const grid = embedSnippets(`${site}blindspots.html#demo=detector-zeros-224.onnx&height=224&width=224&background=image&bgimage=street-scene.png&score=boxes&k=0&iou=0.3&stride=16`, site, CATALOG);
+  assert.match(grid.snippets.element, /<padlens-grid model="detector-zeros-224\.onnx" size="224" background="image" background-image="street-scene\.png" stride="16" score="boxes:0@0\.3"><\/padlens-grid>/);
+  assert.equal(new URLSearchParams(gridHashOf((name) => ({ model: 'm.onnx', score: 'heatmap:2', size: '97x131' })[name] ?? null)).toString(), 'demo=m.onnx&height=97&width=131&score=heatmap&k=2');
+  assert.deepEqual(embedSnippets(`${site}blindspots.html#demo=file:`, site, CATALOG), { ok: false, reason: 'A model opened from your disk stays on your computer: only the bundled models can be embedded.' });
+
+  const explainer = embedSnippets(`${site}explain.html#h=6&w=6&k=3&s=2&d=1&p=1&mode=zeros&px=5,5&step=1&cmap=viridis`, site, CATALOG);
+  assert.match(explainer.snippets.element, /<padlens-explainer size="6" kernel="3" stride="2" dilation="1" padding="1" mode="zeros" pixel="5,5" step="1" colormap="viridis"><\/padlens-explainer>/);
+  assert.equal(embedSnippets(`${site}bench.html`, site, CATALOG).ok, false);
+});
