@@ -18,17 +18,20 @@ const USER_FILE = 'file:';
 
 /**
  * What each page's state embeds as: the element, the embed.html view, a title and the
- * height an iframe needs (CSS pixels, measured on this figure at 700 px wide), or why it cannot.
+ * height an iframe needs, or why it cannot. Heights are CSS pixels measured on embed.html at
+ * 700 px wide: a map 647, a comparison 996, the grid 787; the explainer 1787 at 7×7, 2323
+ * at 16×16 (about 60 more per pixel of side) and 2696 with two layers at 7×7.
  */
 const PAGES = {
   'index.html': (params, catalog) => {
     const state = decodeMapHash(params.toString(), catalog);
     const title = `padlens: ${describe(state.a)}${state.compare ? ` against ${describe(state.b)}` : ''}`;
-    return { tag: 'padlens-map', view: 'map', attributes: mapAttributesOf(state, catalog), title, height: state.compare ? 1180 : 640 };
+    return { tag: 'padlens-map', view: 'map', attributes: mapAttributesOf(state, catalog), title, height: state.compare ? 1000 : 660 };
   },
   'explain.html': (params, catalog) => {
     const { state } = decodeExplainerHash(params.toString(), catalog);
-    return { tag: 'padlens-explainer', view: 'explainer', attributes: explainerAttributesOf(state), title: 'padlens: how padding works', height: state.layers.length > 1 ? 1500 : 1150 };
+    const height = (state.layers.length > 1 ? 2700 : 1800) + 60 * Math.max(0, Math.max(state.height, state.width) - 7);
+    return { tag: 'padlens-explainer', view: 'explainer', attributes: explainerAttributesOf(state), title: 'padlens: how padding works', height };
   },
   'blindspots.html': (params, catalog) => {
     if ((params.get('demo') ?? '').startsWith(USER_FILE) || (params.get('bdemo') ?? '').startsWith(USER_FILE)) {
@@ -40,7 +43,7 @@ const PAGES = {
     if (params.get('stimulus') === 'image') {
       return { reason: 'A stimulus image opened from your disk stays on your computer: embed a built-in stimulus instead.' };
     }
-    return { tag: 'padlens-grid', view: 'grid', attributes: gridAttributesOf(params, catalog), title: 'padlens: detectability grid', height: 860 };
+    return { tag: 'padlens-grid', view: 'grid', attributes: gridAttributesOf(params, catalog), title: 'padlens: detectability grid', height: 800 };
   },
 };
 
