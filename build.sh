@@ -103,6 +103,9 @@ build_wasm() {
         --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
         www/pkg/padlens_bg.wasm -o www/pkg/padlens_bg.wasm
     say "www/pkg: $(wc -c <www/pkg/padlens_bg.wasm) bytes of WASM"
+    # The service worker's precache list and version (www/precache.js) and the app's icons,
+    # from the files now on disk.
+    node tools/precache.mjs
 }
 
 serve() {
