@@ -14,14 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { writeIcons } from './icons.mjs';
 
 /**
- * Left out: the service worker's own scripts (the browser keeps those itself), and the
- * benchmark page (a developer's measurement, driven by tests/e2e/run-bench.mjs; not for offline
- * use). Paths are relative to the site's root, with '/' separators.
+ * Left out: the service worker's own scripts (the browser keeps those itself). Paths are
+ * relative to the site's root, with '/' separators.
  * @param {string} file
  */
 export function isPrecached(file) {
   if (file === 'sw.js' || file === 'precache.js') return false;
-  if (file === 'bench.html' || file.startsWith('js/bench/')) return false;
   // Dot files (an editor's or wasm-bindgen's .gitignore) and precompressed copies are not
   // the site's files.
   if (file.split('/').some((part) => part.startsWith('.'))) return false;
@@ -39,11 +37,11 @@ export async function listFiles(root) {
 
 /**
  * The precache list of the site in `root`.
- * @param {string} root
+ * @param {string} root @param {(file: string) => boolean} [keep] which files to list
  * @returns {Promise<{version: string, files: string[]}>}
  */
-export async function precacheList(root) {
-  const files = (await listFiles(root)).filter(isPrecached);
+export async function precacheList(root, keep = isPrecached) {
+  const files = (await listFiles(root)).filter(keep);
   const hash = crypto.createHash('sha256');
   for (const file of files) {
     hash.update(`${file}\0`);
@@ -52,9 +50,13 @@ export async function precacheList(root) {
   return { version: hash.digest('hex').slice(0, 16), files };
 }
 
-/** Writes `root`/precache.js. @returns {Promise<{version: string, files: string[]}>} */
-export async function writePrecache(root) {
-  const list = await precacheList(root);
+/**
+ * Writes `root`/precache.js.
+ * @param {string} root @param {(file: string) => boolean} [keep] which files to list
+ * @returns {Promise<{version: string, files: string[]}>}
+ */
+export async function writePrecache(root, keep = isPrecached) {
+  const list = await precacheList(root, keep);
   const text = `// Written by tools/precache.mjs: what sw.js precaches. Do not edit.\nself.PRECACHE = ${JSON.stringify(list, null, 1)};\n`;
   await fs.writeFile(path.join(root, 'precache.js'), text);
   return list;

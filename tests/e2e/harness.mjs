@@ -24,6 +24,7 @@ const MIME = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -31,13 +32,18 @@ const MIME = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 on a free port.
+ * Serves `root` on 127.0.0.1 on a free port, at `prefix` (a sub-path such as '/padlens/', as
+ * a static host may; anything outside it is not found).
  * @returns {Promise<{origin: string, close: () => Promise<void>}>}
  */
-export async function startServer(root = WWW) {
+export async function startServer(root = WWW, { prefix = '/' } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    let file = path.join(root, decodeURIComponent(url.pathname));
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    let file = path.join(root, decodeURIComponent(url.pathname.slice(prefix.length - 1)));
     // Never serve anything outside root, whatever the request path says.
     if (!file.startsWith(root)) {
       res.writeHead(403).end();

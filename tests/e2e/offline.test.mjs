@@ -3,63 +3,20 @@
 // worker's cache); a new build offers to reload and then replaces the old cache; and a page
 // opened from disk says what to run instead of staying half drawn.
 
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WWW, canvasStats, startServer, useBrowser, waitIdle } from './harness.mjs';
+import { pathToFileURL } from 'node:url';
+import { WWW, startServer, useBrowser, waitIdle } from './harness.mjs';
+import { CSP, PAGES, SITE_PAGES, openRecorded } from './site-pages.mjs';
 import { writePrecache } from '../../tools/precache.mjs';
 import { writeIcons } from '../../tools/icons.mjs';
 
 const env = useBrowser();
 
-// The pages, each with what shows that it drew its main figure (cheap settings where a page
-// takes any: the coarsest stride of the blind-spots grid).
-export const PAGES = [
-  ['index.html', async (page) => {
-    await waitIdle(page, 60000);
-    assert.ok((await canvasStats(page, '#map-a canvas.map-canvas')).distinct > 1, 'the map has content');
-  }],
-  ['explain.html', async (page) => {
-    await waitIdle(page, 60000);
-    assert.ok((await page.locator('#counts .cell').count()) > 0, 'the count map has cells');
-  }],
-  ['model.html', async (page) => {
-    await page.waitForSelector('#summary table', { timeout: 60000 });
-    await page.waitForSelector('#top-outputs tbody tr', { timeout: 60000 });
-  }],
-  ['blindspots.html#stride=16', async (page) => {
-    await page.waitForFunction(() => /^\d+ placements in /.test(document.querySelector('#run-status').textContent), null, { timeout: 120000 });
-  }],
-  ['paper.html', async (page) => {
-    await page.waitForFunction(() => document.querySelector('#foveation').dataset.state === 'done', null, { timeout: 60000 });
-    assert.ok((await canvasStats(page, '#foveation padlens-map-figure')).distinct > 1, 'the first figure has content');
-  }],
-];
-
-/**
- * A page in a new context that records console errors, page errors and CSP violations (from
- * the document and from shadow roots: the event is composed).
- */
-export async function openRecorded(browser, url, context) {
-  context ??= await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const log = { errors: [], violations: [] };
-  await context.exposeBinding('reportViolation', (_, v) => log.violations.push(v));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportViolation(`${e.effectiveDirective} refused ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`),
-    );
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => m.type() === 'error' && log.errors.push(m.text()));
-  page.on('pageerror', (e) => log.errors.push(String(e)));
-  await page.goto(url);
-  return { page, context, log };
-}
-
-/** Waits until the page's service worker is active and return the names of the caches. */
+/** Waits until the page's service worker is active and returns the names of the caches. */
 async function activeWorker(page) {
   await page.evaluate(() => navigator.serviceWorker.ready);
   return page.evaluate(() => caches.keys());
@@ -87,15 +44,20 @@ for (const [file, drawn] of PAGES) {
   });
 }
 
-test('bench.html: the engine starts under the CSP (WebAssembly on the page thread)', async () => {
+test('bench.html: the engine starts under the CSP (WebAssembly on the page thread), and offline', async () => {
   const { page, context, log } = await openRecorded(env.browser, `${env.origin}/bench.html`);
-  await page.waitForFunction(() => /^Running /.test(document.querySelector('#bench-status').textContent), null, { timeout: 60000 });
+  const running = () => page.waitForFunction(() => /^Running /.test(document.querySelector('#bench-status').textContent), null, { timeout: 60000 });
+  await running();
+  await activeWorker(page);
+  await context.setOffline(true);
+  await page.reload();
+  await running();
   assert.deepEqual(log.violations, []);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
 
-test('the precache list holds every page, module, worker, the WASM and the demo models, and no benchmark', async () => {
+test('the precache list holds every page, module, worker, the WASM and the demo models, and not the worker itself', async () => {
   const text = await fs.readFile(path.join(WWW, 'precache.js'), 'utf8');
   const { version, files } = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
   assert.match(version, /^[0-9a-f]{16}$/);
@@ -106,7 +68,8 @@ test('the precache list holds every page, module, worker, the WASM and the demo 
   const models = JSON.parse(await fs.readFile(path.join(WWW, 'models/index.json'), 'utf8'));
   const referenced = JSON.stringify(models).match(/[\w.-]+\.(onnx|json|png)/g);
   for (const file of referenced) assert.ok(files.includes(`models/${file}`), `models/${file}`);
-  assert.ok(!files.some((f) => f === 'bench.html' || f.startsWith('js/bench/') || f === 'sw.js' || f === 'precache.js'));
+  assert.ok(!files.includes('sw.js') && !files.includes('precache.js'));
+  assert.ok(files.includes('bench.html'), 'the explorer links the benchmark page');
 });
 
 test('the manifest makes the site installable: relative start URL and scope, standalone, icons that exist', async () => {
@@ -116,8 +79,21 @@ test('the manifest makes the site installable: relative start URL and scope, sta
   assert.equal(manifest.display, 'standalone');
   for (const icon of manifest.icons) await fs.access(path.join(WWW, icon.src));
   assert.deepEqual(manifest.icons.filter((i) => i.type === 'image/png').map((i) => i.sizes), ['192x192', '512x512']);
-  for (const file of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html']) {
+  for (const file of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html', 'bench.html']) {
     assert.match(await fs.readFile(path.join(WWW, file), 'utf8'), /<link rel="manifest" href="manifest.webmanifest">/, file);
+  }
+});
+
+test('every page sets the Content-Security-Policy, first in its head, and links the file:// notice and the icon', async () => {
+  for (const file of SITE_PAGES) {
+    const html = await fs.readFile(path.join(WWW, file), 'utf8');
+    const head = html.slice(0, html.indexOf('</head>'));
+    const policies = [...head.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)].map((m) => m[1]);
+    assert.deepEqual(policies, [CSP], file);
+    assert.ok(head.indexOf('Content-Security-Policy') < head.search(/<(link|script)\b/), `${file}: the policy comes before anything it governs`);
+    assert.match(head, /<script src="js\/shared\/file-notice\.js" defer><\/script>/, file);
+    assert.match(head, /<link rel="icon" href="icons\/icon\.svg" type="image\/svg\+xml">/, file);
+    assert.doesNotMatch(html, /<style\b|\sstyle="|<script>|\son[a-z]+="/i, `${file}: no inline style, script or handler`);
   }
 });
 
@@ -160,7 +136,7 @@ test('a new build: the page offers to reload, and the reload runs it with only i
   }
 });
 
-for (const file of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html', 'bench.html']) {
+for (const file of SITE_PAGES) {
   test(`${file} opened from disk says what to run instead of showing a half-drawn page`, async () => {
     const { page, context, log } = await openRecorded(env.browser, pathToFileURL(path.join(WWW, file)).href);
     const notice = page.locator('main.file-notice');

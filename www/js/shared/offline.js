@@ -1,14 +1,11 @@
-// Offline use: registers the service worker (sw.js, at the site's root) and says when a new
-// version is ready. Each page's app module imports this once; the embeddable figures do not,
-// since they run on other people's sites, where a service worker is not ours to install.
-//
-// sw.js is found beside the page's manifest link rather than from this module's URL: the
-// static build (tools/dist.mjs) moves the modules into a content-hashed folder, while sw.js
-// and the manifest stay at the root, whose folder is the worker's scope.
+// Offline use: registers the service worker (sw.js, at the site's root, whose folder is its
+// scope) and says when a new version is ready. Each page's app module imports this once; the
+// embeddable figures do not, since they run on other people's sites, where a service worker
+// is not ours to install.
 
-const manifest = document.querySelector('link[rel=manifest]');
+import { SITE_ROOT } from './site-root.js';
 
-if ('serviceWorker' in navigator && manifest) {
+if ('serviceWorker' in navigator) {
   // After the page's own downloads, so that precaching does not compete with the first draw.
   if (document.readyState === 'complete') register();
   else addEventListener('load', register, { once: true });
@@ -24,7 +21,7 @@ async function register() {
   });
   try {
     // updateViaCache 'none': the update check also bypasses the HTTP cache for precache.js.
-    const registration = await container.register(new URL('sw.js', manifest.href), { updateViaCache: 'none' });
+    const registration = await container.register(new URL('sw.js', SITE_ROOT), { updateViaCache: 'none' });
     const waiting = (worker) => {
       if (container.controller) {
         offer(worker, 'An update of padlens is ready.', () => (asked = true));
