@@ -8,9 +8,10 @@
 //   so that the relative imports between modules (and `new URL(…, import.meta.url)`) still
 //   hold. Only the pages' src/href attributes are rewritten, plus the one line of
 //   js/shared/site-root.js that says where the pages are. A host may cache assets-<hash>/
-//   forever; the pages, sw.js, precache.js and padlens-embed.js keep their names.
-// - padlens-embed.js at the root: a stable entry point for the embeddable figures (bloggers
-//   link it) that re-exports the hashed module; the example pages link it too.
+//   forever; the pages, sw.js, precache.js and the embed entry point keep their names.
+// - js/embed/padlens-embed.js stays where it is in www/, as a stable entry point that
+//   re-exports the hashed module: other people's pages link it (the Embed snippets name that
+//   address), so it must survive every build.
 // - The service worker and its precache list, for dist's own names.
 // - Social preview tags in every page (title, description, og:*, twitter:card) and the image
 //   they name, social-preview.png (1200×630), drawn from two utilization maps the core
@@ -55,11 +56,12 @@ const unattr = (text) => text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').repl
 
 /**
  * Where a relative reference of `page` points in dist/, rewritten relative to the page:
- * into assets-<hash>/ when it resolves into a moved folder, the embed module to the stable
- * padlens-embed.js, anything else unchanged (other pages, icons, absolute URLs, fragments).
+ * into assets-<hash>/ when it resolves into a moved folder, except the embed module, whose
+ * stable entry point keeps its address; anything else unchanged (other pages, icons,
+ * absolute URLs, fragments).
  * @param {string} page the page's path in the site, e.g. 'examples/index.html'
  * @param {string} ref an attribute's value @param {string} assets e.g. 'assets-0123abcd'
- * @param {boolean} hasEmbed whether the stable padlens-embed.js is written
+ * @param {boolean} hasEmbed whether the stable embed entry point is written
  */
 export function rewriteRef(page, ref, assets, hasEmbed) {
   if (/^([a-z][a-z0-9+.-]*:|\/|#|$)/i.test(ref)) return ref;
@@ -68,11 +70,8 @@ export function rewriteRef(page, ref, assets, hasEmbed) {
   const dir = path.posix.dirname(page);
   const resolved = path.posix.normalize(path.posix.join(dir, target));
   if (resolved.startsWith('..')) return ref;
-  let moved;
-  if (hasEmbed && resolved === EMBED_MODULE) moved = 'padlens-embed.js';
-  else if (MOVED.includes(resolved.split('/')[0])) moved = `${assets}/${resolved}`;
-  else return ref;
-  return path.posix.relative(dir, moved) + suffix;
+  if ((hasEmbed && resolved === EMBED_MODULE) || !MOVED.includes(resolved.split('/')[0])) return ref;
+  return path.posix.relative(dir, `${assets}/${resolved}`) + suffix;
 }
 
 /**
@@ -202,14 +201,15 @@ export async function buildDist({ src = WWW, out = DIST, siteUrl = process.env.P
 
   if (hasEmbed) {
     const module = await fs.readFile(path.join(src, EMBED_MODULE), 'utf8');
-    const target = `./${assets}/${EMBED_MODULE}`;
+    const target = path.posix.relative(path.posix.dirname(EMBED_MODULE), `${assets}/${EMBED_MODULE}`);
     const lines = [
       '// The embeddable figures (tools/dist.mjs): a stable address for pages that link padlens,',
       `// re-exporting this build's module, whose address changes with every build.`,
       `export * from '${target}';`,
       ...(/^export default /m.test(module) ? [`export { default } from '${target}';`] : []),
     ];
-    await fs.writeFile(path.join(out, 'padlens-embed.js'), lines.join('\n') + '\n');
+    await fs.mkdir(path.join(out, path.dirname(EMBED_MODULE)), { recursive: true });
+    await fs.writeFile(path.join(out, EMBED_MODULE), lines.join('\n') + '\n');
   }
   if (preview) await fs.writeFile(path.join(out, PREVIEW), await previewImage(path.join(src, 'pkg')));
 

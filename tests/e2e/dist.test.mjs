@@ -45,8 +45,10 @@ test('dist/: the modules, styles, WASM and models in one content-hashed folder; 
   for (const name of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html', 'bench.html', 'sw.js', 'precache.js', 'manifest.webmanifest', 'icons', 'social-preview.png']) {
     assert.ok(top.includes(name), name);
   }
-  for (const name of ['js', 'css', 'pkg', 'models']) assert.ok(!top.includes(name), `${name} is not at the root`);
+  for (const name of ['css', 'pkg', 'models']) assert.ok(!top.includes(name), `${name} is not at the root`);
   const files = await listFiles(out);
+  // Of js/, only the embed module's stable entry point (when the site has one) stays.
+  assert.deepEqual(files.filter((f) => f.startsWith('js/') && f !== 'js/embed/padlens-embed.js' && !/\.(gz|br)$/.test(f)), []);
   assert.ok(files.includes(`${built.assets}/pkg/padlens_bg.wasm`));
   // The one line that says where the pages are, one folder deeper.
   assert.match(await fs.readFile(path.join(out, built.assets, 'js/shared/site-root.js'), 'utf8'), /new URL\('\.\.\/\.\.\/\.\.\/', import\.meta\.url\)/);
@@ -115,7 +117,7 @@ test('social preview tags in every page, naming a 1200×630 image; absolute addr
   assert.match(index, /<meta property="og:url" content="https:\/\/example\.org\/padlens\/">/);
 });
 
-test('references: moved folders into the hashed one, the embed module to the stable entry, the rest unchanged', () => {
+test('references: moved folders into the hashed one; the embed module\'s stable entry and the rest unchanged', () => {
   const cases = [
     ['index.html', 'js/explorer/client/app.js', 'assets-x/js/explorer/client/app.js'],
     ['index.html', 'css/padlens.css?v=1#a', 'assets-x/css/padlens.css?v=1#a'],
@@ -123,7 +125,7 @@ test('references: moved folders into the hashed one, the embed module to the sta
     ['index.html', 'explain.html#k=3', 'explain.html#k=3'],
     ['index.html', 'https://example.org/js/x.js', 'https://example.org/js/x.js'],
     ['index.html', '#main', '#main'],
-    ['examples/index.html', '../js/embed/padlens-embed.js', '../padlens-embed.js'],
+    ['examples/index.html', '../js/embed/padlens-embed.js', '../js/embed/padlens-embed.js'],
     ['examples/index.html', '../css/padlens.css', '../assets-x/css/padlens.css'],
     ['examples/index.html', 'blog.css', 'blog.css'],
     ['examples/index.html', '../embed.html#view=map', '../embed.html#view=map'],
@@ -133,7 +135,7 @@ test('references: moved folders into the hashed one, the embed module to the sta
   assert.equal(rewriteRef('examples/index.html', '../js/embed/padlens-embed.js', 'assets-x', false), '../assets-x/js/embed/padlens-embed.js');
 });
 
-test('the embeddable figures get a stable padlens-embed.js at the root that re-exports the hashed module', async () => {
+test('the embeddable figures keep a stable js/embed/padlens-embed.js that re-exports the hashed module', async () => {
   // A small site of its own, so that this holds whether or not www/ has the embed module yet.
   const src = await fs.mkdtemp(path.join(os.tmpdir(), 'padlens-site-'));
   const dest = await fs.mkdtemp(path.join(os.tmpdir(), 'padlens-site-dist-'));
@@ -146,11 +148,11 @@ test('the embeddable figures get a stable padlens-embed.js at the root that re-e
     await write('js/shared/site-root.js', await fs.readFile(path.join(WWW, 'js/shared/site-root.js'), 'utf8'));
     await write('examples/index.html', '<!doctype html><title>Example</title><script type="module" src="../js/embed/padlens-embed.js"></script>\n');
     const { assets } = await buildDist({ src, out: dest, preview: false });
-    const entry = await fs.readFile(path.join(dest, 'padlens-embed.js'), 'utf8');
-    assert.match(entry, new RegExp(`^export \\* from '\\./${assets}/js/embed/padlens-embed\\.js';$`, 'm'));
-    assert.match(entry, new RegExp(`^export \\{ default \\} from '\\./${assets}/js/embed/padlens-embed\\.js';$`, 'm'));
-    await fs.access(path.join(dest, assets, 'js/embed/padlens-embed.js'));
-    assert.match(await fs.readFile(path.join(dest, 'examples/index.html'), 'utf8'), /src="\.\.\/padlens-embed\.js"/);
+    const entry = await fs.readFile(path.join(dest, 'js/embed/padlens-embed.js'), 'utf8');
+    assert.match(entry, new RegExp(`^export \\* from '\\.\\./\\.\\./${assets}/js/embed/padlens-embed\\.js';$`, 'm'));
+    assert.match(entry, new RegExp(`^export \\{ default \\} from '\\.\\./\\.\\./${assets}/js/embed/padlens-embed\\.js';$`, 'm'));
+    assert.equal(await fs.readFile(path.join(dest, assets, 'js/embed/padlens-embed.js'), 'utf8'), "export default class Figure {}\nexport const version = 1;\n");
+    assert.match(await fs.readFile(path.join(dest, 'examples/index.html'), 'utf8'), /src="\.\.\/js\/embed\/padlens-embed\.js"/);
   } finally {
     await fs.rm(src, { recursive: true, force: true });
     await fs.rm(dest, { recursive: true, force: true });
