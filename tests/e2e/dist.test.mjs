@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { pathToFileURL } from 'node:url';
 import pngjs from 'pngjs';
 import { WWW, launchBrowser, startServer } from './harness.mjs';
 import { PAGES, SITE_PAGES, openRecorded } from './site-pages.mjs';
@@ -175,3 +176,11 @@ for (const [file, drawn] of PAGES) {
     await context.close();
   });
 }
+
+test('dist/index.html opened from disk says what to run instead', async () => {
+  const { page, context, log } = await openRecorded(browser, pathToFileURL(path.join(out, 'index.html')).href);
+  await page.locator('main.file-notice').waitFor();
+  assert.match(await page.textContent('main.file-notice'), /needs a web server/);
+  assert.deepEqual(log.violations, []);
+  await context.close();
+});
