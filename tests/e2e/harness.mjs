@@ -98,8 +98,8 @@ export function launchBrowser() {
  * so a test sees them even when they would have failed offline anyway.
  * @returns {Promise<{page: import('playwright-core').Page, context: any, log: {console: {type: string, text: string}[], errors: string[], requests: string[]}}>}
  */
-export async function openPage(browser, origin, pathAndHash = '/', viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, origin, pathAndHash = '/', viewport = { width: 1280, height: 900 }, contextOptions = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   const log = { console: [], errors: [], requests: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();

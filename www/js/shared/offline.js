@@ -1,7 +1,8 @@
 // Offline use: registers the service worker (sw.js, at the site's root, whose folder is its
 // scope) and says when a new version is ready. Each page's app module imports this once; the
 // embeddable figures do not, since they run on other people's sites, where a service worker
-// is not ours to install.
+// is not ours to install; nor does the benchmark page, where precaching would compete with
+// what it measures (it is precached, so it works offline once another page has installed it).
 
 import { SITE_ROOT } from './site-root.js';
 

@@ -4,7 +4,6 @@
 // engine's). Also the engine calls the worker makes besides, and the size of the download.
 // Publishes everything as window.benchResults for tests/e2e/run-bench.mjs.
 
-import '../../shared/offline.js';
 import { loadEngine } from '../../engine/engine.js';
 
 const CASES = [
