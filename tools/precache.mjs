@@ -1,9 +1,11 @@
 // What the service worker (www/sw.js) precaches, listed from the files on disk at build time:
 // writes www/icons/ (tools/icons.mjs) and then www/precache.js,
-//   self.PRECACHE = {version, files}
-// with every file of the site relative to www/, and as version a hash of their names and
-// contents (so any change of any file makes a new version, and an unchanged site keeps its
-// cache). build.sh's build_wasm runs it; tools/dist.mjs lists dist/ the same way.
+//   self.PRECACHE = {version, files, hashes}
+// with every file of the site relative to www/, a hash of each file's contents (so that a
+// new version copies the files it shares with the old one from the old cache instead of
+// downloading them again), and as version a hash of all names and contents (any change of any
+// file makes a new version; an unchanged site keeps its cache). build.sh's build_wasm runs
+// it; tools/dist.mjs lists dist/ the same way.
 //
 //   node tools/precache.mjs
 
@@ -38,22 +40,24 @@ export async function listFiles(root) {
 /**
  * The precache list of the site in `root`.
  * @param {string} root @param {(file: string) => boolean} [keep] which files to list
- * @returns {Promise<{version: string, files: string[]}>}
+ * @returns {Promise<{version: string, files: string[], hashes: Record<string, string>}>}
  */
 export async function precacheList(root, keep = isPrecached) {
   const files = (await listFiles(root)).filter(keep);
-  const hash = crypto.createHash('sha256');
+  const hashes = {};
+  const version = crypto.createHash('sha256');
   for (const file of files) {
-    hash.update(`${file}\0`);
-    hash.update(await fs.readFile(path.join(root, file)));
+    const body = await fs.readFile(path.join(root, file));
+    hashes[file] = crypto.createHash('sha256').update(body).digest('hex').slice(0, 16);
+    version.update(`${file}\0${hashes[file]}\0`);
   }
-  return { version: hash.digest('hex').slice(0, 16), files };
+  return { version: version.digest('hex').slice(0, 16), files, hashes };
 }
 
 /**
  * Writes `root`/precache.js.
  * @param {string} root @param {(file: string) => boolean} [keep] which files to list
- * @returns {Promise<{version: string, files: string[]}>}
+ * @returns {Promise<{version: string, files: string[], hashes: Record<string, string>}>}
  */
 export async function writePrecache(root, keep = isPrecached) {
   const list = await precacheList(root, keep);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WWW, startServer, useBrowser, waitIdle } from './harness.mjs';
 import { CSP, PAGES, SITE_PAGES, openRecorded } from './site-pages.mjs';
-import { writePrecache } from '../../tools/precache.mjs';
+import { precacheList, writePrecache } from '../../tools/precache.mjs';
 import { writeIcons } from '../../tools/icons.mjs';
 
 const env = useBrowser();
@@ -61,8 +61,10 @@ test('bench.html: the engine starts under the CSP (WebAssembly on the page threa
 
 test('the precache list holds every page, module, worker, the WASM and the demo models, and not the worker itself', async () => {
   const text = await fs.readFile(path.join(WWW, 'precache.js'), 'utf8');
-  const { version, files } = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
+  const { version, files, hashes } = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
   assert.match(version, /^[0-9a-f]{16}$/);
+  assert.deepEqual(Object.keys(hashes).sort(), [...files].sort(), 'a content hash per file');
+  assert.ok(Object.values(hashes).every((h) => /^[0-9a-f]{16}$/.test(h)));
   for (const file of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html', 'manifest.webmanifest', 'icons/icon-192.png',
     'pkg/padlens.js', 'pkg/padlens_bg.wasm', 'js/explorer/worker/map-worker.js', 'js/shared/offline.js', 'models/index.json']) {
     assert.ok(files.includes(file), file);
@@ -99,8 +101,8 @@ test('every page sets the Content-Security-Policy, first in its head, and links 
   }
 });
 
-test('a new build: the page offers to reload, and the reload runs it with only its cache', async () => {
-  // A copy of the site, whose precache.js the test then changes as a new build would.
+test('a new build: the page offers to reload, the new version reuses what it shares with the old, and only its cache is left', async () => {
+  // A copy of the site, which the test then rebuilds with one page changed.
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'padlens-update-'));
   await fs.cp(WWW, root, { recursive: true });
   const server = await startServer(root + path.sep);
@@ -112,23 +114,32 @@ test('a new build: the page offers to reload, and the reload runs it with only i
     await waitIdle(page);
     assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null));
     assert.equal(await page.locator('.update-notice').count(), 0, 'no notice while nothing is new');
+    const { hashes } = await precacheList(root);
+    const stamp = (file) => page.evaluate(async (url) => (await caches.match(url)).headers.get('x-padlens-content-hash'), `${server.origin}/${file}`);
+    assert.equal(await stamp('pkg/padlens_bg.wasm'), hashes['pkg/padlens_bg.wasm'], 'each cached file records its hash');
 
-    const precache = path.join(root, 'precache.js');
-    const text = await fs.readFile(precache, 'utf8');
-    await fs.writeFile(precache, text.replace(/"version": "\w+"/, '"version": "0123456789abcdef"'));
+    // The new build: explain.html changes. The demo background then disappears from the
+    // server: the install can only succeed by copying it from the old cache.
+    const explain = path.join(root, 'explain.html');
+    await fs.writeFile(explain, (await fs.readFile(explain, 'utf8')).replace('</body>', '<p id="new-build">new build</p>\n</body>'));
+    const { version } = await writePrecache(root);
+    await fs.rm(path.join(root, 'models/street-scene.png'));
     await page.reload();
     await waitIdle(page);
     const notice = page.locator('.update-notice[role=status]');
     await notice.getByRole('button', { name: 'Reload' }).waitFor({ timeout: 30000 });
     assert.match(await notice.textContent(), /An update of padlens is ready/);
+    assert.equal(await page.locator('#new-build').count(), 0, 'the old version serves until asked');
 
     await Promise.all([page.waitForEvent('load'), notice.getByRole('button', { name: 'Reload' }).click()]);
     await waitIdle(page);
     assert.equal(await page.locator('.update-notice').count(), 0);
+    assert.equal(await page.textContent('#new-build'), 'new build');
     const caches = await page.evaluate(() => caches.keys());
     assert.equal(caches.length, 1, `only the new cache is left: ${caches}`);
     assert.notEqual(caches[0], first);
-    assert.match(caches[0], / 0123456789abcdef$/);
+    assert.ok(caches[0].endsWith(` ${version}`), caches[0]);
+    assert.equal(await stamp('models/street-scene.png'), hashes['models/street-scene.png'], 'copied from the old cache');
     assert.deepEqual(log.violations, []);
     assert.deepEqual(log.errors, []);
     await context.close();
