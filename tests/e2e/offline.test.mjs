@@ -86,6 +86,15 @@ test('the manifest makes the site installable: relative start URL and scope, sta
   for (const file of ['index.html', 'explain.html', 'model.html', 'blindspots.html', 'paper.html', 'bench.html']) {
     assert.match(await fs.readFile(path.join(WWW, file), 'utf8'), /<link rel="manifest" href="manifest.webmanifest">/, file);
   }
+  // Chromium's own verdict. Playwright's contexts are incognito, where nothing installs:
+  // every other reason must be absent.
+  const { page, context } = await openRecorded(env.browser, `${env.origin}/explain.html`);
+  await activeWorker(page);
+  const cdp = await context.newCDPSession(page);
+  assert.deepEqual((await cdp.send('Page.getAppManifest')).errors, []);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito'), []);
+  await context.close();
 });
 
 test('every page sets the Content-Security-Policy, first in its head, and links the file:// notice and the icon', async () => {
