@@ -9,8 +9,12 @@
 #                      Chromium (www/bench.html), the explorer's frame latency, and PyTorch
 #                      autograd on the same maps (in tools/.venv, from tools/requirements.txt)
 #   ./build.sh build   only build www/pkg (the WASM module and its JS glue)
+#   ./build.sh dist    build the WASM and write dist/: the site for any static host (any
+#                      sub-path), with content-hashed asset names, .gz/.br copies and social
+#                      preview tags (README.md, "Publishing")
 #
-# PORT picks the serve port (default 8000).
+# PORT picks the serve port (default 8000). PADLENS_SITE_URL (dist) is the site's public
+# address, for absolute og:url and og:image in the social preview tags.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -103,6 +107,9 @@ build_wasm() {
         --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
         www/pkg/padlens_bg.wasm -o www/pkg/padlens_bg.wasm
     say "www/pkg: $(wc -c <www/pkg/padlens_bg.wasm) bytes of WASM"
+    # The service worker's precache list and version (www/precache.js) and the app's icons,
+    # from the files now on disk.
+    node tools/precache.mjs
 }
 
 serve() {
@@ -180,13 +187,21 @@ bench() {
     node tests/e2e/run-detect-bench.mjs --native
 }
 
+# The static site (tools/dist.mjs): node only, on the WASM just built.
+dist() {
+    build_wasm
+    say "writing dist/ (brotli at its strongest takes a while)"
+    node tools/dist.mjs
+}
+
 case "${1:-}" in
 serve) serve ;;
+dist) dist ;;
 test) run_tests ;;
 bench) bench ;;
 build) build_wasm ;;
 *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

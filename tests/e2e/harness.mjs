@@ -24,6 +24,7 @@ const MIME = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -31,16 +32,22 @@ const MIME = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 on a free port.
+ * Serves `root` on 127.0.0.1 on a free port, at `prefix` (a sub-path such as '/padlens/', as
+ * a static host may; anything outside it is not found).
  * @param {string} [root]
- * @param {{cors?: boolean}} [options] `cors`: answer every origin's requests, as static hosts
- *   such as GitHub Pages do (a page elsewhere embedding padlens' figures needs it)
+ * @param {{prefix?: string, cors?: boolean}} [options] `cors`: answer every origin's
+ *   requests, as static hosts such as GitHub Pages do (a page elsewhere embedding padlens'
+ *   figures needs it)
  * @returns {Promise<{origin: string, close: () => Promise<void>}>}
  */
-export async function startServer(root = WWW, { cors = false } = {}) {
+export async function startServer(root = WWW, { prefix = '/', cors = false } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    let file = path.join(root, decodeURIComponent(url.pathname));
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    let file = path.join(root, decodeURIComponent(url.pathname.slice(prefix.length - 1)));
     // Never serve anything outside root, whatever the request path says.
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
@@ -96,8 +103,8 @@ export function launchBrowser() {
  * so a test sees them even when they would have failed offline anyway.
  * @returns {Promise<{page: import('playwright-core').Page, context: any, log: {console: {type: string, text: string}[], errors: string[], requests: string[]}}>}
  */
-export async function openPage(browser, origin, pathAndHash = '/', viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, origin, pathAndHash = '/', viewport = { width: 1280, height: 900 }, contextOptions = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   const log = { console: [], errors: [], requests: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();

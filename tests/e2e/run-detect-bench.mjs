@@ -34,7 +34,8 @@ const GRID = { size: 224, stimulus: 16, stride: 7 };
 const HASH = `#stimulus=traffic-light&size=${GRID.stimulus}&stride=${GRID.stride}&background=grey&score=class&k=0&threshold=0.5&range=unit`;
 
 async function pageGrid(browser, origin, model, full) {
-  const { page, context, log } = await openPage(browser, origin, `/blindspots.html${HASH}${full ? '&full=1' : ''}`);
+  // No service worker: precaching the site would compete with the grid being timed.
+  const { page, context, log } = await openPage(browser, origin, `/blindspots.html${HASH}${full ? '&full=1' : ''}`, undefined, { serviceWorkers: 'block' });
   // The bundled demo computes first; then the file replaces it, as a user would drop it.
   await page.waitForFunction(() => document.querySelector('#run-status').dataset.ms !== undefined, null, { timeout: 120000 });
   await page.setInputFiles('#file', model);

@@ -4,6 +4,7 @@
 // column profiles, the shift experiment, exports and the view in the URL. Names, defaults and
 // labels come from the core's catalog; every number is computed by the core.
 
+import '../../shared/offline.js';
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml, formatNumber, formatPercent, lineChartSvg } from '../../shared/draw.js';
 import { DetectPool } from './detect-pool.js';

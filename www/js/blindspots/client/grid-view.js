@@ -9,20 +9,7 @@ import { cellAt, drawGrid } from '../shared/grid-draw.js';
 
 const template = document.createElement('template');
 template.innerHTML = `
-  <style>
-    :host { display: block; }
-    figure { margin: 0; display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 0.5rem; align-items: start; }
-    .plot { position: relative; }
-    canvas.map { width: 100%; height: auto; display: block; image-rendering: pixelated; cursor: crosshair; border: 1px solid var(--border, #ccc); }
-    canvas.map:focus-visible { outline: 3px solid var(--focus, #1a5fb4); outline-offset: 2px; }
-    /* The bar stretches to the map's height; absolutely placed, it adds none of its own. */
-    .bar { position: relative; align-self: stretch; width: 5.2em; min-height: 160px; font-size: 0.78rem; color: var(--muted, #555); }
-    .bar canvas { position: absolute; left: 0; top: 0; width: 14px; height: 100%; box-sizing: border-box; border: 1px solid var(--border, #ccc); }
-    .labels { position: absolute; left: 20px; right: 0; top: 0; bottom: 0; }
-    .labels span { position: absolute; left: 0; transform: translateY(-50%); white-space: nowrap; font-variant-numeric: tabular-nums; }
-    figcaption { grid-column: 1 / -1; font-size: 0.9rem; }
-    .readout { grid-column: 1 / -1; min-height: 1.3em; font-variant-numeric: tabular-nums; font-size: 0.9rem; }
-  </style>
+  <link rel="stylesheet" href="${new URL('./grid-view.css', import.meta.url)}">
   <figure>
     <figcaption part="caption"></figcaption>
     <div class="plot"><canvas class="map" tabindex="0" role="img"></canvas></div>

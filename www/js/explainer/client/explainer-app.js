@@ -10,6 +10,7 @@
 // above the figures so it is seen on any screen. Once a view is on screen, a configuration
 // the core refuses keeps it, marked "not updated", with the message beside the control.
 
+import '../../shared/offline.js';
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml } from '../../shared/draw.js';
 import {

@@ -216,9 +216,9 @@ class PadlensSteps extends HTMLElement {
     // One segment per window, as wide as what it adds; the ones summed so far are filled.
     // Past a few dozen windows the gaps would outgrow the bar: draw it as one strip.
     els.bar.classList.toggle('dense', n > 48);
-    els.bar.innerHTML = windows
-      .map((v, j) => `<span class="segment${j <= i ? ' done' : ''}${j === i ? ' current' : ''}" style="flex-grow:${v.contribution}"></span>`)
-      .join('');
+    // Widths through the CSSOM: the page's CSP refuses style attributes in markup.
+    els.bar.innerHTML = windows.map((v, j) => `<span class="segment${j <= i ? ' done' : ''}${j === i ? ' current' : ''}"></span>`).join('');
+    windows.forEach((v, j) => (els.bar.children[j].style.flexGrow = String(v.contribution)));
     const current = w ? w.hits.map((h) => h.tap) : [];
     els['kernel-caption'].innerHTML =
       `<strong>Kernel cells</strong> that read ${escapeXml(walk.name)}, added up over all windows` +

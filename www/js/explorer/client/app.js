@@ -6,6 +6,7 @@
 // says what it changed. The padding report and marginalization sections are analysis.js's,
 // and follow the map once it is drawn.
 
+import '../../shared/offline.js';
 import { analyse, applyAnalysis, initAnalysis, pendAnalysis, readAnalysis } from '../../analysis/client/analysis.js';
 import { LatestOnly, WorkerBridge } from '../../shared/bridge.js';
 import { formatCount, formatNumber } from '../../shared/draw.js';

@@ -4,6 +4,7 @@
 // parsed model (model-worker.js); this module only draws. Names, limits and defaults come
 // from the core's catalog.
 
+import '../../shared/offline.js';
 import { loadEngine } from '../../engine/engine.js';
 import { WorkerBridge } from '../../shared/bridge.js';
 import { formatNumber } from '../../shared/draw.js';

@@ -9,24 +9,7 @@ import { colorbarLabels } from '../../shared/draw.js';
 
 const template = document.createElement('template');
 template.innerHTML = `
-  <style>
-    :host { display: block; min-width: 0; }
-    figure { margin: 0; display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 0.4rem 0.5rem; align-items: start; }
-    :host([compact]) figure { grid-template-columns: 84px auto; justify-content: start; }
-    figcaption { grid-column: 1 / -1; font-size: 0.88rem; }
-    .plot { position: relative; line-height: 0; }
-    canvas.map { width: 100%; height: auto; image-rendering: pixelated; border: 1px solid var(--border, #ccc); cursor: crosshair; box-sizing: border-box; }
-    :host([compact]) canvas.map { width: 84px; }
-    canvas.map:focus-visible { outline: 3px solid var(--focus, #1a5fb4); outline-offset: 2px; }
-    .cursor { position: absolute; box-sizing: border-box; border: 2px solid #fff; outline: 1px solid #000; pointer-events: none; min-width: 4px; min-height: 4px; }
-    .bar { position: relative; align-self: stretch; width: 5.8em; min-height: 84px; font-size: 0.75rem; color: var(--muted, #555); }
-    .bar canvas { position: absolute; left: 0; top: 0; width: 12px; height: 100%; box-sizing: border-box; border: 1px solid var(--border, #ccc); }
-    .labels { position: absolute; left: 17px; right: 0; top: 0; bottom: 0; }
-    .labels span { position: absolute; left: 0; transform: translateY(-50%); white-space: nowrap; font-variant-numeric: tabular-nums; }
-    .labels span:first-child { transform: none; }
-    .labels span:last-child { transform: translateY(-100%); }
-    .readout { grid-column: 1 / -1; min-height: 1.3em; margin: 0; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
-  </style>
+  <link rel="stylesheet" href="${new URL('./map-figure.css', import.meta.url)}">
   <figure>
     <figcaption part="caption"></figcaption>
     <div class="plot"><canvas class="map" tabindex="0" role="img"></canvas><div class="cursor" hidden></div></div>

@@ -5,6 +5,7 @@
 // labels and limits come from the core's catalog, the detectors from models/index.json and
 // their model cards; this module only lays out and draws.
 
+import '../../shared/offline.js';
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { WorkerBridge } from '../../shared/bridge.js';
 import { escapeXml, formatNumber, formatPercent } from '../../shared/draw.js';
