@@ -31,6 +31,10 @@ export const PAGES = [
   ['blindspots.html#stride=16', async (page) => {
     await page.waitForFunction(() => /^\d+ placements in /.test(document.querySelector('#run-status').textContent), null, { timeout: 120000 });
   }],
+  ['embed.html#view=map&arch=vgg19&h=64&w=64', async (page) => {
+    await page.waitForSelector('padlens-map[data-status=idle]', { state: 'attached', timeout: 60000 });
+    assert.ok((await canvasStats(page, 'padlens-map canvas.map-canvas >> nth=0')).distinct > 1, 'the map has content');
+  }],
   ['paper.html', async (page) => {
     await page.waitForFunction(() => document.querySelector('#foveation').dataset.state === 'done', null, { timeout: 60000 });
     assert.ok((await canvasStats(page, '#foveation padlens-map-figure')).distinct > 1, 'the first figure has content');

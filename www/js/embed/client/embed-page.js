@@ -4,8 +4,10 @@
 //   embed.html#view=grid&demo=detector-zeros-224.onnx&stride=16 (the Blind spots page's)
 //   embed.html#view=explainer&h=6&w=6&k=3&s=2&p=1&mode=zeros&px=5,5 (the explainer's)
 // so that a view of the site becomes an iframe by changing the page's name. A new hash (the
-// host page's script changing the iframe's src) redraws.
+// host page's script changing the iframe's src) redraws. Unlike the figures on other
+// people's pages, the iframe view is our page, so it installs the site for offline use.
 
+import '../../shared/offline.js';
 import { decodeHash } from '../../explorer/shared/state.js';
 import { decodeHash as decodeExplainerHash } from '../../explainer/shared/model.js';
 import { explainerAttributesOf, gridAttributesOf, mapAttributesOf } from '../shared/attributes.js';

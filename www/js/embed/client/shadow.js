@@ -1,3 +1,5 @@
+import { SITE_ROOT } from '../../shared/site-root.js';
+
 // The shadow root of an embedded figure: the host page's styles stay out and ours stay in.
 // Its styles are the site's own stylesheets, linked (a strict Content-Security-Policy allows
 // no <style> element), found from this module's URL so a figure works from any path.
@@ -29,9 +31,10 @@ export async function styledShadow(host, sheets) {
 }
 
 /**
- * The address of a site page beside the css/ folder, e.g. the explorer for "Open in padlens".
+ * The address of a site page, e.g. the explorer for "Open in padlens" (site-root.js knows
+ * where the pages are, also in the static build, which moves the modules and styles).
  * @param {string} page e.g. 'index.html' @param {string} hash without '#'
  */
 export function siteUrl(page, hash) {
-  return `${new URL(`../${page}`, CSS).href}#${hash}`;
+  return `${new URL(page, SITE_ROOT).href}#${hash}`;
 }
