@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pngjs from 'pngjs';
 import { launchBrowser, openPage, startServer, waitIdle } from './harness.mjs';
+
+const { PNG } = pngjs;
 
 /** A blog post elsewhere: its own styles, rules broad enough to restyle the figures if they leaked in. */
 const foreignPost = (site) => `<!doctype html>
@@ -52,14 +55,27 @@ function figureIdle(page, selector, timeout = 30000) {
   return page.waitForSelector(`${selector}[data-status=idle]`, { state: 'attached', timeout });
 }
 
-/** A map view's raw count at pixel (y, x), read by hovering it (selectors pierce shadow roots). */
-async function countAt(page, mapView, y, x) {
+/** The client point at the centre of map pixel (y, x) of a map view (selectors pierce shadow roots). */
+async function pointOf(page, mapView, y, x) {
   const canvas = page.locator(`${mapView} canvas.map-canvas`);
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   const viewport = JSON.parse(await canvas.getAttribute('data-viewport'));
   const toDevice = (p, axis) => viewport.offset[axis] + (viewport.zoom >= 1 ? (p + 0.5) * viewport.zoom : (p + 0.5) / -viewport.zoom);
-  await page.mouse.move(box.x + (toDevice(x, 1) / viewport.width) * box.width, box.y + (toDevice(y, 0) / viewport.height) * box.height);
+  return { x: box.x + (toDevice(x, 1) / viewport.width) * box.width, y: box.y + (toDevice(y, 0) / viewport.height) * box.height };
+}
+
+/** The colour on screen at the centre of map pixel (y, x), as [r, g, b]. */
+async function colourAt(page, mapView, y, x) {
+  const point = await pointOf(page, mapView, y, x);
+  const png = PNG.sync.read(await page.screenshot({ clip: { x: Math.floor(point.x), y: Math.floor(point.y), width: 1, height: 1 } }));
+  return [...png.data.subarray(0, 3)];
+}
+
+/** A map view's raw count at pixel (y, x), read by hovering it. */
+async function countAt(page, mapView, y, x) {
+  const point = await pointOf(page, mapView, y, x);
+  await page.mouse.move(point.x, point.y);
   const readout = page.locator(`${mapView} [data-role=readout]`);
   await page.waitForFunction((el) => !('pending' in el.dataset) && el.textContent.includes('raw'), await readout.elementHandle());
   const rows = await readout.locator('div').evaluateAll((divs) =>
@@ -116,6 +132,7 @@ test('the embedded map shows the same numbers and colours as the site for the sa
   const { page: site } = await openPage(env.browser, env.site.origin, '/index.html#arch=vgg19&h=64&w=64&mode=zeros');
   await waitIdle(site);
   for (const [y, x] of [[0, 0], [5, 40], [32, 32], [63, 17]]) {
+    assert.deepEqual(await colourAt(post, SINGLE_A, y, x), await colourAt(site, '#map-a', y, x), `colour at (${y}, ${x})`);
     assert.equal(await countAt(post, SINGLE_A, y, x), await countAt(site, '#map-a', y, x), `raw count at (${y}, ${x})`);
   }
   // The same colour bar ends and the same caption.
