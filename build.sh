@@ -57,8 +57,8 @@ ensure_npm_tools() {
         say "installing node and npm"
         apt_install nodejs npm
     fi
-    if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/pngjs ]; then
-        say "installing npm tools (binaryen's wasm-opt, playwright-core, pngjs)"
+    if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/pngjs ] || [ ! -d node_modules/axe-core ]; then
+        say "installing npm tools (binaryen's wasm-opt, playwright-core, pngjs, axe-core)"
         npm ci --no-audit --no-fund --loglevel=error
     fi
 }

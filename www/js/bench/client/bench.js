@@ -5,6 +5,7 @@
 // Publishes everything as window.benchResults for tests/e2e/run-bench.mjs.
 
 import { loadEngine } from '../../engine/engine.js';
+import { scrollHint } from '../../shared/scroll-hint.js';
 
 const CASES = [
   { arch: 'resnet50', size: 224, mode: 'zeros' },
@@ -18,6 +19,8 @@ const SAMPLE_MS = 20; // a sample repeats an operation for about this long
 const DISPLAY = { colormap: 'viridis', reference: 'max', scale: 'linear' };
 
 const status = document.querySelector('#bench-status');
+// Each table's section scrolls sideways on a phone: say so, and let the keyboard scroll it.
+document.querySelectorAll('.bench-section').forEach(scrollHint);
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const round = (ms) => Math.round(ms * 10000) / 10000;
 /** Milliseconds to read: two decimals, three below 1 ms. */

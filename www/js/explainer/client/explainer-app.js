@@ -13,6 +13,7 @@
 import '../../shared/offline.js';
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml } from '../../shared/draw.js';
+import { scrollBehavior } from '../../shared/motion.js';
 import {
   PRESETS, changesText, decodeHash, defaultState, encodeHash, pixelLabel, presetState, problemPlace, stepProblem, toConfig,
 } from '../shared/model.js';
@@ -261,7 +262,7 @@ function showNotice(list, link) {
  */
 function goToPlace(place, index, field) {
   const element = PLACES[place].element(index);
-  element.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  element.scrollIntoView({ behavior: scrollBehavior(), block: 'center' });
   const own = field ? element.querySelector(`#${CSS.escape(field)}, [data-group="${CSS.escape(field)}"]`) : null;
   const fallback = ['.grid-frame[tabindex]', 'input[type=number]:not(:disabled)', 'input:checked', 'button:not(:disabled)'];
   const control = own?.matches('input, select') ? own : own?.querySelector('input:checked')
@@ -330,7 +331,7 @@ function buildModeList() {
     const next = { ...state, layers: [{ ...state.layers[0], mode }, ...state.layers.slice(1)], step: 1 };
     writeControls(next);
     update(next);
-    $('#stage').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    $('#stage').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
   });
 }
 
@@ -387,7 +388,7 @@ function bind() {
     const target = link && document.getElementById(link.getAttribute('href').slice(1));
     if (!target) return;
     event.preventDefault();
-    target.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    target.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
   });
   document.addEventListener('select-pixel', (event) => selectPixel(event.detail.row, event.detail.column));
   document.addEventListener('step-change', (event) => showStep(event.detail.index));

@@ -174,10 +174,12 @@ class CountGrid extends GridPanel {
 
   build() {
     super.build();
+    const frame = this.els.frame;
+    // A group, selectable or not: show() names the frame with its description, and a name on
+    // a plain div is not announced (ARIA prohibits it there).
+    frame.setAttribute('role', 'group');
     if (this.hasAttribute('selectable')) {
-      const frame = this.els.frame;
       frame.tabIndex = 0;
-      frame.setAttribute('role', 'group');
       frame.addEventListener('keydown', (event) => this.#onKey(event));
     }
   }

@@ -90,10 +90,13 @@ class PadlensLayer extends HTMLElement {
 
   /**
    * The layer as the controls say, the padding as typed (a whole number, at least 0): whether
-   * it is too wide is the core's to say, beside the field.
-   * @returns {import('../shared/model.js').Layer}
+   * it is too wide is the core's to say, beside the field. Null until the controls have been
+   * given a layer (the hidden second layer before stacking): generic readers of `.value`, such
+   * as the accessibility tree axe builds of every element, must not meet an exception.
+   * @returns {import('../shared/model.js').Layer|null}
    */
   get value() {
+    if (!this.querySelector('[data-control=kernel]:checked')) return null;
     const checked = (name) => Number(this.querySelector(`[data-control=${name}]:checked`).value);
     return {
       kernel: checked('kernel'),

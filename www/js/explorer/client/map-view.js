@@ -295,7 +295,9 @@ class PadlensMapView extends HTMLElement {
     }
     const fit = fitZoom([data.height, data.width], this.#box([data.height, data.width], true));
     const z = viewport.zoom;
-    setText(this.#els.zoomLevel, `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`);
+    const level = `${this.#view.zoom === null ? 'fit ' : ''}${z >= 1 ? `${z}:1` : `1:${-z}`}`;
+    // The name holds the text on the button (WCAG 2.5.3, label in name: speech users say what they see).
+    if (setText(this.#els.zoomLevel, level)) this.#els.zoomLevel.setAttribute('aria-label', `Zoom ${level}: fit the whole map`);
     this.#els.zoomLevel.title = `${z >= 1 ? `each map pixel is ${z} × ${z} screen pixels` : `each screen pixel is the mean of ${-z} × ${-z} map pixels`}${this.#view.zoom === null ? '' : ' — click to fit the whole map (0)'}`;
     this.querySelector('[data-zoom="1"]').disabled = stepZoom(z, 1, fit) === z;
     this.querySelector('[data-zoom="-1"]').disabled = stepZoom(z, -1, fit) === z;

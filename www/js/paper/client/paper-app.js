@@ -9,6 +9,7 @@ import '../../shared/offline.js';
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { WorkerBridge } from '../../shared/bridge.js';
 import { escapeXml, formatNumber, formatPercent } from '../../shared/draw.js';
+import { scrollHint } from '../../shared/scroll-hint.js';
 import { DetectPool } from '../../blindspots/client/detect-pool.js';
 import { backgroundCanvas, decodeImage } from '../../blindspots/client/images.js';
 import { shiftChartHtml, shiftRates } from '../../blindspots/shared/shift-chart.js';
@@ -559,6 +560,7 @@ async function apTable() {
 // ---- start ----
 
 async function start() {
+  document.querySelectorAll('.table-scroll').forEach(scrollHint);
   engine = await loadEngine();
   catalog = engine.catalog();
   const response = await fetch(new URL('index.json', MODELS_URL)).catch(() => null);
