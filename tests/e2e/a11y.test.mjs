@@ -49,6 +49,14 @@ async function modelWithFeatures(page) {
   await page.waitForFunction(() => document.querySelector('#features-status').textContent.startsWith('3 random inputs'), null, { timeout: 120000 });
 }
 
+/** Every embedded figure on the page has drawn its state (js/embed). */
+const figuresDrawn = (page) =>
+  page.waitForFunction(() => {
+    // embed.html adds its figure once the engine has said what the hash means.
+    const figures = [...document.querySelectorAll('padlens-map, padlens-grid, padlens-explainer')];
+    return figures.length > 0 && figures.every((el) => el.dataset.status === 'idle');
+  }, null, { timeout: 120000 });
+
 // A phone: the wide tables scroll sideways in their boxes there, and the layouts are one column.
 const PHONE = { width: 390, height: 844 };
 
@@ -68,6 +76,10 @@ const PAGES = [
   ['blind spots comparing two paddings, with a shift experiment', '/blindspots.html#compare=1&bmode=reflect&stride=28&shift=2,3&smax=8', gridDone],
   ['the paper, live', '/paper.html', idle],
   ['benchmark', '/bench.html', firstBenchRow],
+  ['embedded comparison (embed.html)', '/embed.html#view=map&arch=resnet50&h=96&w=96&compare=1&b.h=97&b.w=97', figuresDrawn],
+  ['embedded explainer (embed.html)', '/embed.html#view=explainer&h=6&w=6&k=3&s=2&d=1&p=1&mode=zeros&px=5,5&step=1', figuresDrawn],
+  ['embedded grid (embed.html)', '/embed.html#view=grid&demo=detector-zeros-224.onnx&stride=32', figuresDrawn],
+  ['example post with embedded figures', '/examples/index.html', figuresDrawn],
   ['explorer on a phone, with the uneven report', '/#arch=resnet50&h=224&w=224&compare=1&b.arch=resnet50&b.h=225&b.w=225', idle, PHONE],
   ['explainer on a phone', '/explain.html#px=3,1&step=2', explainerMidway, PHONE],
   ['model page on a phone', '/model.html#demo=resnet18-narrow.onnx', modelDemo, PHONE],

@@ -12,7 +12,7 @@ template.innerHTML = `
   <link rel="stylesheet" href="${new URL('./grid-view.css', import.meta.url)}">
   <figure>
     <figcaption part="caption"></figcaption>
-    <div class="plot"><canvas class="map" tabindex="0" role="img"></canvas></div>
+    <div class="plot"><canvas class="map" tabindex="0" role="img" aria-label="Detectability grid, being computed"></canvas></div>
     <div class="bar" aria-hidden="true"><canvas class="colours" width="1" height="220"></canvas><div class="labels"></div></div>
     <p class="readout" aria-live="polite"></p>
   </figure>`;

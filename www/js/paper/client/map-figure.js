@@ -12,7 +12,7 @@ template.innerHTML = `
   <link rel="stylesheet" href="${new URL('./map-figure.css', import.meta.url)}">
   <figure>
     <figcaption part="caption"></figcaption>
-    <div class="plot"><canvas class="map" tabindex="0" role="img"></canvas><div class="cursor" hidden></div></div>
+    <div class="plot"><canvas class="map" tabindex="0" role="img" aria-label="Map, being computed"></canvas><div class="cursor" hidden></div></div>
     <div class="bar" aria-hidden="true"><canvas class="colours" width="1" height="200"></canvas><div class="labels"></div></div>
     <p class="readout" aria-live="polite"></p>
   </figure>`;
