@@ -73,6 +73,17 @@ let runs = 0; // counts sweeps started, so a superseded one stays quiet
 let runOnAnalyse = false; // a link asked for a sweep: start it with the next analysis
 /** The size of A's map when it is square (marked on the sweep chart), else null. */
 let mapSize = null;
+/** The uneven-padding report on screen (the core's diagnosis), for its downloads. */
+let diagnosis = null;
+
+/**
+ * What these sections show, for their downloads (exports.js): the report (the core's
+ * diagnosis, with its depth profile) and the sweep, each null until there is one.
+ * @returns {{diagnosis: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[]}|null, threshold: number}}
+ */
+export function analysisData() {
+  return { diagnosis, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes }, threshold: readAnalysis().sweep.threshold };
+}
 
 /**
  * Builds the controls and starts the workers.
@@ -231,6 +242,7 @@ export async function analyse(state) {
       // Hidden until there is a first report: an input that fails from the start shows its error alone.
       els.report.hidden = els.depth.hidden = false;
       els.report.show(result.doctor.value);
+      diagnosis = result.doctor.value;
       els.depthChart.plot(result.doctor.value.depth_profile);
     }
     if (newest) {

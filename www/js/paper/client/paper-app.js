@@ -13,6 +13,7 @@ import { backgroundCanvas, decodeImage } from '../../blindspots/client/images.js
 import { shiftChartHtml, shiftRates } from '../../blindspots/shared/shift-chart.js';
 import '../../blindspots/client/grid-view.js';
 import './map-figure.js';
+import { shareMapFigure } from './paper-exports.js';
 import { bandWidth, borderContrast, cardMetric, detectionCount, downsamplingLayers, lowestIndex, valueRange } from './measures.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -110,6 +111,7 @@ async function utilizationFigure(element, { arch, height, width, mode, colormap,
     },
   });
   map.bitmap.close();
+  shareMapFigure(element, { worker: figures, config: { arch, height, width, mode, colormap }, map, title: caption, link: explorerLink({ arch, height, width, mode, colormap }) });
   return map;
 }
 
