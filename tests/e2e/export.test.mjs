@@ -111,7 +111,6 @@ test('explorer: a map exports the CLI\'s NPY and CSV bytes, and a PNG in the cor
   const image = PNG.sync.read(png.bytes);
   const cli = PNG.sync.read(golden('resnet18_20x21_zeros.png'));
   const k = pngScale(20, 21);
-  assert.equal(k, 16);
   const [top, left] = mapOrigin();
   assert.ok(image.width > left + 21 * k + 16 + 16, `room for the bar and labels (${image.width})`);
   assert.ok(image.height >= top + 20 * k, `${image.height}`);

@@ -16,12 +16,12 @@ const TITLE_FONT = 'bold 14px sans-serif';
 
 /**
  * The whole number of pixels per value of a map in a download: small maps and grids (a 7×7
- * detectability grid) enlarged to about 512 pixels, at most 16×; a map of 512 or more values
+ * detectability grid) enlarged to about 512 pixels, at most 32×; a map of 512 or more values
  * across at 1 pixel per value.
  * @param {number} height @param {number} width @returns {number} ≥ 1
  */
 export function pngScale(height, width) {
-  return Math.min(16, Math.max(1, Math.floor(512 / Math.max(height, width))));
+  return Math.min(32, Math.max(1, Math.floor(512 / Math.max(height, width))));
 }
 
 /**
