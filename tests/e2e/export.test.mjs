@@ -369,3 +369,26 @@ test('explainer: the count map from the core as NPY, CSV and PNG, and the steps 
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('paper: each utilization figure exports its map as the core encodes it, and links to the explorer', async () => {
+  const { page, context, log } = await openPage(env.browser, env.origin, '/paper.html');
+  await page.waitForFunction(() => !document.querySelector('#share-uneven-224').shadowRoot.querySelector('details').hidden, null, { timeout: 120000 });
+  const npy = await download(page, '#share-uneven-224', /\.npy$/);
+  assert.equal(npy.name, 'resnet50_224_own.npy');
+  const map = readNpy(npy.bytes);
+  assert.deepEqual(map.shape, [224, 224]);
+  assert.deepEqual(csvGrid((await download(page, '#share-uneven-224', /\.csv$/)).bytes), map.values);
+  const png = PNG.sync.read((await download(page, '#share-uneven-224', /\.png$/)).bytes);
+  const [top, left] = mapOrigin();
+  assert.ok(png.width > left + 224 * pngScale(224, 224) + 32 && png.height > top + 224 * pngScale(224, 224));
+  // ResNet-50 at 224 favours the top-left (uneven padding): the first column outweighs the last.
+  const column = (c) => map.values.filter((_, i) => i % 224 === c).reduce((s, v) => s + v, 0);
+  assert.ok(column(0) > column(223));
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.origin });
+  await page.locator('#share-uneven-224 button[data-action=link]').click();
+  const link = new URL(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.equal(link.pathname, '/index.html');
+  assert.equal(new URLSearchParams(link.hash.slice(1)).get('arch'), 'resnet50');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

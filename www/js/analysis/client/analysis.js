@@ -78,11 +78,12 @@ let diagnosis = null;
 
 /**
  * What these sections show, for their downloads (exports.js): the report (the core's
- * diagnosis, with its depth profile) and the sweep, each null until there is one.
- * @returns {{diagnosis: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[]}|null, threshold: number}}
+ * diagnosis, with its depth profile) and the sweep with the τ it ran at, each null until
+ * there is one.
+ * @returns {{diagnosis: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[], threshold: number}|null}}
  */
 export function analysisData() {
-  return { diagnosis, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes }, threshold: readAnalysis().sweep.threshold };
+  return { diagnosis, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes, threshold: sweepRun.threshold } };
 }
 
 /**
@@ -306,7 +307,7 @@ function startSweep() {
   if (sweep.second) {
     series.push({ label: seriesLabel(sweep.second.arch, sweep.second.mode), className: 'series-b', marker: 'square', points: [], request: { source: { arch: sweep.second.arch }, mode: sweep.second.mode } });
   }
-  sweepRun = { series, sizes, done: 0, startedAt: performance.now() };
+  sweepRun = { series, sizes, threshold: sweep.threshold, done: 0, startedAt: performance.now() };
   els.sweepChart.hidden = false;
   setSweepState('running', `Sweeping ${sizes.length} sizes from ${sizes[0]} to ${sizes.at(-1)} at τ = ${sweep.threshold}…`);
   showProgress();

@@ -200,9 +200,9 @@ export function initExports({ bridge, link, state, shown, ratio, maps, catalog }
   toolbar('sweep', (el) => $('#sweep-title').after(el)).configure({
     link,
     downloads: () => {
-      const { sweep, threshold } = analysisData();
+      const { sweep } = analysisData();
       if (!sweep) return [];
-      const stem = [...configParts(state().a).filter((_, i) => i !== 1), 'sweep', `${sweep.sizes[0]}-${sweep.sizes.at(-1)}`, `tau${threshold}`];
+      const stem = [...configParts(state().a).filter((_, i) => i !== 1), 'sweep', `${sweep.sizes[0]}-${sweep.sizes.at(-1)}`, `tau${sweep.threshold}`];
       return [
         { label: 'CSV — one row per size', filename: fileName(stem, 'csv'), mime: 'text/csv', make: async () => sweepCsv(sweep) },
         { label: 'JSON — the points', filename: fileName(stem, 'json'), mime: 'application/json', make: async () => jsonText(sweep.series.map((s) => ({ series: s.label, points: s.points }))) },

@@ -1,4 +1,4 @@
-// The paper page's downloads: a <padlens-share> toolbar under each utilization-map figure,
+// The paper page's downloads: the <padlens-share> toolbar under each utilization-map figure,
 // with the map as the core encodes it (NPY, CSV: the bytes of `padlens utilization` for the
 // same network, size and padding) and as a picture with its colour bar, and a link to the
 // figure's view in the explorer.
@@ -6,11 +6,8 @@
 import { fileName, sizeName } from '../../shared/export.js';
 import '../../shared/share-menu.js';
 
-/** The toolbar of each figure element, made once and reconfigured for each new map. */
-const toolbars = new WeakMap();
-
 /**
- * Puts (or updates) the toolbar under a utilization-map figure.
+ * Sets up the toolbar under a utilization-map figure (`#share-<figure id>`) for the map it shows.
  * @param {HTMLElement} element the figure (its id names the map in the worker)
  * @param {object} options
  * @param {import('../../shared/bridge.js').WorkerBridge} options.worker the paper worker
@@ -20,13 +17,8 @@ const toolbars = new WeakMap();
  * @param {string} options.link the figure's view in the explorer (relative to this page)
  */
 export function shareMapFigure(element, { worker, config, map, title, link }) {
-  let share = toolbars.get(element);
-  if (!share) {
-    share = document.createElement('padlens-share');
-    share.setAttribute('label', title);
-    element.after(share);
-    toolbars.set(element, share);
-  }
+  // Beside the figure in the page (paper.html), reconfigured for each new map.
+  const share = document.getElementById(`share-${element.id}`);
   const stem = [config.arch, sizeName(config.height, config.width), config.mode || 'own'];
   const ask = async (format, figure) => new Uint8Array((await worker.request('exportMap', { figure: element.id, format, png: figure })).bytes);
   const png = { low: map.colours.low, high: map.colours.high, scale: 'linear', colormap: config.colormap, barTitle: '÷ max', title };
