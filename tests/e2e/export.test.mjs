@@ -389,6 +389,18 @@ test('paper: each utilization figure exports its map as the core encodes it, and
   const link = new URL(await page.evaluate(() => navigator.clipboard.readText()));
   assert.equal(link.pathname, '/index.html');
   assert.equal(new URLSearchParams(link.hash.slice(1)).get('arch'), 'resnet50');
+
+  // The detectability grids and the shift experiment, once the page has computed them.
+  await waitIdle(page, 240000);
+  const grid = await download(page, '#share-grid-zeros', /\.npy$/);
+  assert.match(grid.name, /^detector-zeros-224_.*_grid\.npy$/);
+  const scores = readNpy(grid.bytes);
+  assert.deepEqual(csvGrid((await download(page, '#share-grid-zeros', /\.csv$/)).bytes), scores.values);
+  assert.ok(PNG.sync.read((await download(page, '#share-grid-mirror', /\.png$/)).bytes).width > 0);
+  await page.waitForSelector('#shift-chart svg[role=img]', { timeout: 120000 });
+  const shift = await download(page, '#share-shift-chart', /\.csv$/);
+  assert.match(shift.bytes.toString(), /^direction,shift,score\n/);
+  assertStandaloneSvg(await parseSvg(page, (await download(page, '#share-shift-chart', /\.svg$/)).bytes.toString()));
   assert.deepEqual(log.errors, []);
   await context.close();
 });
