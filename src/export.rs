@@ -64,10 +64,11 @@ pub fn npy<T: NpyElement>(values: &[T], shape: &[usize]) -> Result<Vec<u8>> {
     // ndarray-npy, a header that is already aligned still gets a full block of padding.
     let unpadded = NPY_MAGIC.len() + 2 + dict.len() + 1;
     let total = unpadded + NPY_ALIGN - unpadded % NPY_ALIGN;
-    let header_len = u16::try_from(total - NPY_MAGIC.len() - 2).map_err(|_| Error::ExportShape {
-        values: values.len(),
-        shape: shape.to_vec(),
-    })?;
+    let header_len =
+        u16::try_from(total - NPY_MAGIC.len() - 2).map_err(|_| Error::ExportShape {
+            values: values.len(),
+            shape: shape.to_vec(),
+        })?;
     let mut out = Vec::with_capacity(total + values.len() * std::mem::size_of::<T>());
     out.extend_from_slice(NPY_MAGIC);
     out.extend_from_slice(&header_len.to_le_bytes());
@@ -184,7 +185,9 @@ mod tests {
     fn parse_npy_header(bytes: &[u8]) -> (String, usize) {
         assert_eq!(&bytes[..8], NPY_MAGIC);
         let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-        let header = std::str::from_utf8(&bytes[10..10 + len]).unwrap().to_owned();
+        let header = std::str::from_utf8(&bytes[10..10 + len])
+            .unwrap()
+            .to_owned();
         (header, 10 + len)
     }
 
@@ -227,7 +230,10 @@ mod tests {
             .flat_map(|l| l.split(','))
             .map(|c| c.parse().unwrap())
             .collect();
-        assert_eq!(back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), values.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
         assert!(csv.starts_with("1.0,0.30000000000000004,1e-24\n"), "{csv}");
     }
 
@@ -235,10 +241,16 @@ mod tests {
     fn csv_table_quotes_text_and_checks_row_lengths() {
         let csv = csv_table(
             &["layer", "value", "note"],
-            &[vec!["conv1".into(), 2.0.into(), Cell::Empty], vec!["a, \"b\"".into(), 0.5.into(), "x".into()]],
+            &[
+                vec!["conv1".into(), 2.0.into(), Cell::Empty],
+                vec!["a, \"b\"".into(), 0.5.into(), "x".into()],
+            ],
         )
         .unwrap();
-        assert_eq!(csv, "layer,value,note\nconv1,2.0,\n\"a, \"\"b\"\"\",0.5,x\n");
+        assert_eq!(
+            csv,
+            "layer,value,note\nconv1,2.0,\n\"a, \"\"b\"\"\",0.5,x\n"
+        );
         assert!(csv_table(&["a", "b"], &[vec![1.0.into()]]).is_err());
     }
 }

@@ -35,15 +35,23 @@ fn npy_bytes_equal_ndarray_npy_for_every_rank_and_header_length() {
     }
     let values: Vec<f32> = (0..24).map(|i| i as f32 * 0.25).collect();
     let array = Array3::from_shape_vec([2, 3, 4], values.clone()).unwrap();
-    assert_eq!(export::npy(&values, &[2, 3, 4]).unwrap(), ndarray_npy_bytes(&array));
+    assert_eq!(
+        export::npy(&values, &[2, 3, 4]).unwrap(),
+        ndarray_npy_bytes(&array)
+    );
     let array = Array1::from_vec(vec![1.5f64, -2.0]);
-    assert_eq!(export::npy(&[1.5f64, -2.0], &[2]).unwrap(), ndarray_npy_bytes(&array));
+    assert_eq!(
+        export::npy(&[1.5f64, -2.0], &[2]).unwrap(),
+        ndarray_npy_bytes(&array)
+    );
 }
 
 /// The map `padlens utilization --arch resnet50 --size 96x97 --padding zeros` computes.
 fn core_map() -> (Vec<f64>, [usize; 2]) {
     let network = zoo::build("resnet50").unwrap();
-    let plan = network.plan([96, 97], Some(PaddingMode::Zeros), None).unwrap();
+    let plan = network
+        .plan([96, 97], Some(PaddingMode::Zeros), None)
+        .unwrap();
     let map = analysis::utilization_of_plan(&plan).unwrap();
     (map.values.iter().copied().collect(), map.size())
 }
@@ -94,8 +102,17 @@ fn the_page_tests_golden_files_are_the_cli_s_current_output() {
     for format in ["npy", "csv", "png"] {
         let path = temp_path(&format!("golden.{format}"));
         let out = padlens(&[
-            "utilization", "--arch", "resnet18", "--size", "20x21", "--padding", "zeros",
-            "--format", format, "--out", path.to_str().unwrap(),
+            "utilization",
+            "--arch",
+            "resnet18",
+            "--size",
+            "20x21",
+            "--padding",
+            "zeros",
+            "--format",
+            format,
+            "--out",
+            path.to_str().unwrap(),
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(

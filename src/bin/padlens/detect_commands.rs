@@ -4,11 +4,11 @@
 use crate::model_commands::read_model;
 use crate::{format_relative, map_png, parse_mode, parse_size, write_output};
 use clap::{Parser, ValueEnum};
-use padlens::export;
 use padlens::detect::{
     self, Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score,
     ShiftCurve, ShiftSeries, Stimulus,
 };
+use padlens::export;
 use padlens::infer::inspect::Normalization;
 use padlens::infer::Model;
 use padlens::padding::PaddingMode;
@@ -203,7 +203,9 @@ pub fn detect(args: DetectArgs) -> Result<(), String> {
     }
     let bytes = match args.format {
         // The page's downloads of a grid call the same encoders.
-        GridFormat::Npy => export::npy(&grid.scores, &[grid.rows, grid.cols]).map_err(|e| e.to_string())?,
+        GridFormat::Npy => {
+            export::npy(&grid.scores, &[grid.rows, grid.cols]).map_err(|e| e.to_string())?
+        }
         GridFormat::Csv => export::csv_grid(&grid.scores, [grid.rows, grid.cols])
             .map_err(|e| e.to_string())?
             .into_bytes(),
