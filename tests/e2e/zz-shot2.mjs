@@ -1,0 +1,14 @@
+import { launchBrowser, startServer } from './harness.mjs';
+const [path, out, sel, w = '1280', h = '900', mobile = ''] = process.argv.slice(2);
+const server = await startServer();
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: Number(w), height: Number(h) }, ...(mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+const page = await context.newPage();
+page.on('pageerror', (e) => console.log(`pageerror: ${e}`));
+await page.goto(server.origin + '/' + path);
+await page.waitForTimeout(15000);
+await page.locator(sel).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+await page.waitForTimeout(500);
+await page.screenshot({ path: out });
+await browser.close();
+await server.close();
