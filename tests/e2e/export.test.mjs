@@ -336,11 +336,13 @@ test('model page: the utilization map from the worker, the report, feature maps 
   assert.match(npy.name, /_224_own_utilization\.npy$/);
   const map = readNpy(npy.bytes);
   assert.deepEqual(map.shape, [224, 224]);
-  assert.deepEqual(csvGrid((await download(page, '#share-padding', /\.csv$/)).bytes), map.values);
+  assert.deepEqual(csvGrid((await download(page, '#share-padding', /utilization\.csv$/)).bytes), map.values);
   const png = PNG.sync.read((await download(page, '#share-padding', /\.png$/)).bytes);
   assert.ok(png.width > 224 + 32 && png.height > 224);
   const report = JSON.parse((await download(page, '#share-padding', /_uneven\.json$/)).bytes);
   assert.ok(report.report.layers.length > 0);
+  const layers = csvObjects((await download(page, '#share-padding', /_layers\.csv$/)).bytes);
+  assert.deepEqual(layers.map((l) => l.name), report.report.layers.map((l) => l.name));
   assert.ok(JSON.parse((await download(page, '#share-summary', /\.json$/)).bytes).size);
   const filters = JSON.parse((await download(page, '#share-filters', /\.json$/)).bytes);
   const filterCsv = csvObjects((await download(page, '#share-filters', /\.csv$/)).bytes);

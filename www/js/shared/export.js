@@ -77,6 +77,28 @@ export function csvTable(header, rows) {
   return `${lines.join('\n')}\n`;
 }
 
+/** Flattens an object to `{'a.b.0': value}` (arrays by index, as in the JSON). */
+function flatten(value, prefix = '', out = {}) {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${key}` : key, out);
+  } else {
+    out[prefix] = value;
+  }
+  return out;
+}
+
+/**
+ * Objects (the core's report layers, depth profile, summaries) as one CSV table: one row per
+ * object, a column per flattened key (`axes.0.kernel`: the height axis's kernel), in
+ * first-seen order; a key an object lacks is an empty cell.
+ * @param {object[]} objects @returns {string}
+ */
+export function objectsCsv(objects) {
+  const rows = objects.map((o) => flatten(o));
+  const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return csvTable(header, rows.map((r) => header.map((k) => r[k] ?? null)));
+}
+
 /** JSON text of `value`, indented, ending in a newline (as the CLI's `--format json`). */
 export function jsonText(value) {
   return `${JSON.stringify(value, null, 2)}\n`;

@@ -4,7 +4,7 @@
 // the file back. Everything else is what the page already shows.
 
 import { analysisData } from '../../analysis/client/analysis.js';
-import { csvTable, fileName, jsonText, sizeName, standaloneSvg } from '../../shared/export.js';
+import { csvTable, fileName, jsonText, objectsCsv, sizeName, standaloneSvg } from '../../shared/export.js';
 import '../../shared/share-menu.js';
 import { networkName } from '../shared/state.js';
 
@@ -31,23 +31,6 @@ function comparisonParts(a, b) {
   const pb = configParts(b);
   const differ = pb.filter((part, i) => part !== pa[i]);
   return [...pa, 'vs', ...(differ.length ? differ : pb)];
-}
-
-/** Flattens an object to `{'a.b.0': value}` for a CSV row (arrays by index, as in the JSON). */
-function flatten(value, prefix = '', out = {}) {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${key}` : key, out);
-  } else {
-    out[prefix] = value;
-  }
-  return out;
-}
-
-/** Objects as one CSV table: the columns are every flattened key, in first-seen order. */
-function objectsCsv(objects, leading = {}) {
-  const rows = objects.map((o, i) => ({ ...flatten(leading[i] ?? {}), ...flatten(o) }));
-  const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return csvTable(header, rows.map((r) => header.map((k) => r[k] ?? null)));
 }
 
 const svgOf = (selector) => {

@@ -3,7 +3,7 @@
 // values stay in the model worker, which encodes them with the core (the CLI's bytes for
 // `padlens utilization --model …`); the feature maps and filters are values the page holds.
 
-import { csvTable, fileName, jsonText, sizeName } from '../../shared/export.js';
+import { csvTable, fileName, jsonText, objectsCsv, sizeName } from '../../shared/export.js';
 import '../../shared/share-menu.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -51,7 +51,10 @@ export function initModelExports({ bridge, link, data }) {
       );
     }
     if (padding?.report) {
-      out.push({ label: 'JSON — the uneven-padding report', filename: fileName(stem('uneven'), 'json'), mime: 'application/json', make: async () => jsonText(padding.report) });
+      out.push(
+        { label: 'JSON — the uneven-padding report', filename: fileName(stem('uneven'), 'json'), mime: 'application/json', make: async () => jsonText(padding.report) },
+        { label: 'CSV — the report, one row per layer', filename: fileName(stem('uneven', 'layers'), 'csv'), mime: 'text/csv', make: async () => objectsCsv(padding.report.report.layers) },
+      );
     }
     return out;
   });
