@@ -178,6 +178,78 @@ pub fn csv_table(header: &[&str], rows: &[Vec<Cell>]) -> Result<String> {
     Ok(out)
 }
 
+/// Flattens a JSON value into `(key, cell)` pairs: objects by their keys in sorted order,
+/// arrays by index, joined with `.` (`axes.0.kernel`).
+fn flatten(value: &serde_json::Value, prefix: &str, out: &mut Vec<(String, Cell)>) {
+    use serde_json::Value;
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for k in keys {
+                flatten(&map[k], &key(k), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(item, &key(&i.to_string()), out);
+            }
+        }
+        Value::Null => out.push((prefix.to_owned(), Cell::Empty)),
+        Value::Bool(b) => out.push((prefix.to_owned(), Cell::Text(b.to_string()))),
+        Value::Number(n) => out.push((
+            prefix.to_owned(),
+            n.as_f64().map_or(Cell::Empty, Cell::Number),
+        )),
+        Value::String(t) => out.push((prefix.to_owned(), Cell::Text(t.clone()))),
+    }
+}
+
+/// Objects — a report's layers, its depth profile — as one CSV table: a row per object, a
+/// column per flattened key (`axes.0.kernel`: the height axis's kernel), keys sorted within
+/// each object (JSON objects have no order every reader keeps), columns in first-seen order,
+/// a key an object lacks an empty cell. The page's `objectsCsv` (www/js/shared/export.js)
+/// lays its tables out by the same rules.
+pub fn objects_csv(objects: &[serde_json::Value]) -> Result<String> {
+    let rows: Vec<Vec<(String, Cell)>> = objects
+        .iter()
+        .map(|o| {
+            let mut cells = Vec::new();
+            flatten(o, "", &mut cells);
+            cells
+        })
+        .collect();
+    let mut header: Vec<&str> = Vec::new();
+    for row in &rows {
+        for (k, _) in row {
+            if !header.contains(&k.as_str()) {
+                header.push(k);
+            }
+        }
+    }
+    let table: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|row| {
+            header
+                .iter()
+                .map(|h| {
+                    row.iter()
+                        .find(|(k, _)| k == h)
+                        .map_or(Cell::Empty, |(_, c)| c.clone())
+                })
+                .collect()
+        })
+        .collect();
+    csv_table(&header, &table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +324,17 @@ mod tests {
             "layer,value,note\nconv1,2.0,\n\"a, \"\"b\"\"\",0.5,x\n"
         );
         assert!(csv_table(&["a", "b"], &[vec![1.0.into()]]).is_err());
+    }
+
+    #[test]
+    fn objects_csv_flattens_sorted_keys_and_leaves_missing_cells_empty() {
+        let objects = [
+            serde_json::json!({"name": "conv1", "axes": [{"k": 3}, {"k": 5}], "ok": true}),
+            serde_json::json!({"name": "pool, 2", "axes": [{"k": 2}, {"k": 2}], "ok": false, "note": null, "extra": 1.5}),
+        ];
+        assert_eq!(
+            objects_csv(&objects).unwrap(),
+            "axes.0.k,axes.1.k,name,ok,extra,note\n3.0,5.0,conv1,true,,\n2.0,2.0,\"pool, 2\",false,1.5,\n"
+        );
     }
 }

@@ -94,26 +94,17 @@ fn cli_utilization_npy_and_csv_are_the_core_encoders_bytes() {
 
 /// The page tests (tests/e2e/export.test.mjs) compare the page's downloads with files the CLI
 /// wrote, checked in under tests/e2e/export-golden; this keeps them the core's current bytes.
-/// Regenerate: `padlens utilization --arch resnet18 --size 20x21 --padding zeros --format
-/// npy|csv|png --out tests/e2e/export-golden/resnet18_20x21_zeros.npy|csv|png`.
+/// Regenerate with the commands below (`--out` the golden file; `uneven` to stdout).
 #[test]
 fn the_page_tests_golden_files_are_the_cli_s_current_output() {
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/export-golden");
+    let map = ["--arch", "resnet18", "--size", "20x21", "--padding", "zeros"];
     for format in ["npy", "csv", "png"] {
         let path = temp_path(&format!("golden.{format}"));
-        let out = padlens(&[
-            "utilization",
-            "--arch",
-            "resnet18",
-            "--size",
-            "20x21",
-            "--padding",
-            "zeros",
-            "--format",
-            format,
-            "--out",
-            path.to_str().unwrap(),
-        ]);
+        let mut args = vec!["utilization"];
+        args.extend_from_slice(&map);
+        args.extend_from_slice(&["--format", format, "--out", path.to_str().unwrap()]);
+        let out = padlens(&args);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(
             std::fs::read(&path).unwrap(),
@@ -121,4 +112,36 @@ fn the_page_tests_golden_files_are_the_cli_s_current_output() {
             "tests/e2e/export-golden/resnet18_20x21_zeros.{format} is out of date: regenerate it"
         );
     }
+    let mut args = vec!["uneven"];
+    args.extend_from_slice(&map);
+    args.extend_from_slice(&["--format", "csv"]);
+    let out = padlens(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        out.stdout,
+        std::fs::read(golden.join("resnet18_20x21_zeros_torch_uneven_layers.csv")).unwrap(),
+        "tests/e2e/export-golden/resnet18_20x21_zeros_torch_uneven_layers.csv is out of date"
+    );
+}
+
+#[test]
+fn cli_uneven_csv_is_the_core_table_of_the_report_s_layers() {
+    use padlens::analysis::doctor::{diagnose, DoctorOptions};
+    use padlens::net::transform::Framework;
+    let network = zoo::build("resnet50").unwrap();
+    let options = DoctorOptions {
+        framework: Framework::Torch,
+        mode: None,
+        search: [16, 2048],
+    };
+    let diagnosis = diagnose(&network, [224, 224], options).unwrap();
+    let json = serde_json::to_value(&diagnosis).unwrap();
+    let layers = json["report"]["layers"].as_array().unwrap();
+    let expected = export::objects_csv(layers).unwrap();
+    let out = padlens(&["uneven", "--arch", "resnet50", "--size", "224", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, expected);
+    assert_eq!(text.lines().count(), layers.len() + 1);
+    assert!(text.lines().next().unwrap().contains("name"));
 }

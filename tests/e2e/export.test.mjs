@@ -195,7 +195,9 @@ test('explorer: copy link, its refused-clipboard fallback, profiles, summary, re
   const diagnosis = JSON.parse(report.bytes);
   assert.ok(Array.isArray(diagnosis.report.layers) && diagnosis.report.layers.length > 5);
   assert.ok(Array.isArray(diagnosis.depth_profile));
-  const layers = csvObjects((await download(page, '#doctor > padlens-share', /_layers\.csv$/)).bytes);
+  const layerFile = await download(page, '#doctor > padlens-share', /_layers\.csv$/);
+  assert.deepEqual(layerFile.bytes, golden('resnet18_20x21_zeros_torch_uneven_layers.csv'), 'the bytes of `padlens uneven --format csv`');
+  const layers = csvObjects(layerFile.bytes);
   assert.deepEqual(layers.map((l) => l.name), diagnosis.report.layers.map((l) => l.name));
 
   // The depth chart: CSV of the ratios, and the chart.

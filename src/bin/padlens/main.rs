@@ -76,8 +76,8 @@ struct UnevenArgs {
     /// Range of input sizes searched for even ones, FROM:TO.
     #[arg(long, default_value = "16:2048", value_parser = parse_range)]
     search: [usize; 2],
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    format: TextOrJson,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
 }
 
 #[derive(Parser)]
@@ -105,9 +105,12 @@ enum FrameworkArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum TextOrJson {
+enum ReportFormat {
     Text,
     Json,
+    /// The layer table: one row per layer, a column per field of the JSON's `report.layers`
+    /// (flattened, keys sorted: as the page's download of the same report).
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -489,10 +492,15 @@ fn uneven(args: UnevenArgs) -> Result<(), String> {
     };
     let diagnosis = diagnose(&network, args.size, options).map_err(|e| e.to_string())?;
     let text = match args.format {
-        TextOrJson::Json => {
+        ReportFormat::Json => {
             serde_json::to_string_pretty(&diagnosis).map_err(|e| e.to_string())? + "\n"
         }
-        TextOrJson::Text => diagnosis_text(&diagnosis),
+        ReportFormat::Text => diagnosis_text(&diagnosis),
+        ReportFormat::Csv => {
+            let json = serde_json::to_value(&diagnosis).map_err(|e| e.to_string())?;
+            let layers = json["report"]["layers"].as_array().cloned().unwrap_or_default();
+            export::objects_csv(&layers).map_err(|e| e.to_string())?
+        }
     };
     write_output(None, text.as_bytes(), true)
 }

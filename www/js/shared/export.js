@@ -77,10 +77,11 @@ export function csvTable(header, rows) {
   return `${lines.join('\n')}\n`;
 }
 
-/** Flattens an object to `{'a.b.0': value}` (arrays by index, as in the JSON). */
+/** Flattens an object to `{'a.b.0': value}`: keys sorted, arrays by index. */
 function flatten(value, prefix = '', out = {}) {
   if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${key}` : key, out);
+    const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value).sort();
+    for (const key of keys) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);
   } else {
     out[prefix] = value;
   }
@@ -88,9 +89,11 @@ function flatten(value, prefix = '', out = {}) {
 }
 
 /**
- * Objects (the core's report layers, depth profile, summaries) as one CSV table: one row per
- * object, a column per flattened key (`axes.0.kernel`: the height axis's kernel), in
- * first-seen order; a key an object lacks is an empty cell.
+ * Objects (the core's report layers, depth profile, summaries) as one CSV table, laid out as
+ * the core's `objects_csv` (src/export.rs; `padlens uneven --format csv` writes the layers
+ * so): a row per object, a column per flattened key (`axes.0.kernel`: the height axis's
+ * kernel), keys sorted within each object, columns in first-seen order, a key an object lacks
+ * an empty cell; booleans as true/false.
  * @param {object[]} objects @returns {string}
  */
 export function objectsCsv(objects) {
