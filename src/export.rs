@@ -69,7 +69,7 @@ pub fn npy<T: NpyElement>(values: &[T], shape: &[usize]) -> Result<Vec<u8>> {
             values: values.len(),
             shape: shape.to_vec(),
         })?;
-    let mut out = Vec::with_capacity(total + values.len() * std::mem::size_of::<T>());
+    let mut out = Vec::with_capacity(total + std::mem::size_of_val(values));
     out.extend_from_slice(NPY_MAGIC);
     out.extend_from_slice(&header_len.to_le_bytes());
     out.extend_from_slice(dict.as_bytes());

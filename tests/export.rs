@@ -98,7 +98,14 @@ fn cli_utilization_npy_and_csv_are_the_core_encoders_bytes() {
 #[test]
 fn the_page_tests_golden_files_are_the_cli_s_current_output() {
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/export-golden");
-    let map = ["--arch", "resnet18", "--size", "20x21", "--padding", "zeros"];
+    let map = [
+        "--arch",
+        "resnet18",
+        "--size",
+        "20x21",
+        "--padding",
+        "zeros",
+    ];
     for format in ["npy", "csv", "png"] {
         let path = temp_path(&format!("golden.{format}"));
         let mut args = vec!["utilization"];
@@ -138,7 +145,9 @@ fn cli_uneven_csv_is_the_core_table_of_the_report_s_layers() {
     let json = serde_json::to_value(&diagnosis).unwrap();
     let layers = json["report"]["layers"].as_array().unwrap();
     let expected = export::objects_csv(layers).unwrap();
-    let out = padlens(&["uneven", "--arch", "resnet50", "--size", "224", "--format", "csv"]);
+    let out = padlens(&[
+        "uneven", "--arch", "resnet50", "--size", "224", "--format", "csv",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text, expected);

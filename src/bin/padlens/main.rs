@@ -498,7 +498,10 @@ fn uneven(args: UnevenArgs) -> Result<(), String> {
         ReportFormat::Text => diagnosis_text(&diagnosis),
         ReportFormat::Csv => {
             let json = serde_json::to_value(&diagnosis).map_err(|e| e.to_string())?;
-            let layers = json["report"]["layers"].as_array().cloned().unwrap_or_default();
+            let layers = json["report"]["layers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             export::objects_csv(&layers).map_err(|e| e.to_string())?
         }
     };
