@@ -12,9 +12,6 @@
 
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { escapeXml } from '../../shared/draw.js';
-import { fileName, jsonText, sizeName } from '../../shared/export.js';
-import { mapPng } from '../../shared/map-png.js';
-import '../../shared/share-menu.js';
 import {
   PRESETS, changesText, decodeHash, defaultState, encodeHash, paddingNote, pixelLabel, presetState, problemPlace, stepProblem, toConfig,
 } from '../shared/model.js';
@@ -22,6 +19,7 @@ import { countText } from './svg.js';
 import './grids.js';
 import './layer-controls.js';
 import './steps.js';
+import { initExplainExports } from './explain-exports.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -486,57 +484,8 @@ function bind() {
   });
 }
 
-/**
- * The downloads of the figures on screen: each count map as the core encodes it (NPY, CSV)
- * and as a picture with its colour bar, and the core's whole explanation (layout, counts, the
- * selected pixel's windows) as JSON.
- */
-function downloads() {
-  if (!shown) return [];
-  const { explanation, pixel } = shown;
-  const { height, width, layers } = state;
-  const stem = ['explain', sizeName(height, width), ...layers.map((l) => `k${l.kernel}s${l.stride}d${l.dilation}p${l.padding}-${l.mode}`)];
-  const maps = [['counts', explanation.counts, layers.length > 1 ? 'both layers' : 'the layer']];
-  if (layers.length > 1) maps.push(['layer1-counts', explanation.first_layer_counts, 'layer 1 alone']);
-  const out = [];
-  for (const [name, values, what] of maps) {
-    const max = Math.max(...values);
-    out.push(
-      {
-        label: `PNG — count map of ${what}`,
-        filename: fileName([...stem, name], 'png'),
-        mime: 'image/png',
-        make: () => mapPng({
-          rgba: engine.colourValues(values, { colormap: state.colormap, reference: 'max', scale: 'linear' }),
-          height,
-          width,
-          colorbar: engine.colorbar(state.colormap, 256),
-          low: Math.min(...values) / max,
-          high: 1,
-          scale: 'linear',
-          barTitle: '÷ max',
-          title: `Count map of ${what}: ${height}×${width}, ${layers.map((l, i) => describeLayer(l, explanation.layers[i])).join(', then ')}`,
-        }),
-      },
-      { label: `NPY — counts of ${what}, ${height}×${width} f64`, filename: fileName([...stem, name], 'npy'), mime: 'application/octet-stream', make: async () => engine.npy(values, [height, width]) },
-      { label: `CSV — counts of ${what}, one line per row`, filename: fileName([...stem, name], 'csv'), mime: 'text/csv', make: async () => engine.csvGrid(values, height, width) },
-    );
-  }
-  out.push({
-    label: 'JSON — the explanation and the selected pixel’s steps',
-    filename: fileName([...stem, `pixel${state.pixel[0]}-${state.pixel[1]}`], 'json'),
-    mime: 'application/json',
-    make: async () => jsonText({ state, explanation, pixel }),
-  });
-  return out;
-}
-
 async function start() {
-  $('#share-explain').configure({
-    link: () => new URL(`#${encodeHash(state)}`, location.href).href,
-    downloads,
-    embed: null,
-  });
+  initExplainExports({ engine: () => engine, view: () => shown && { state, ...shown }, link: () => new URL(`#${encodeHash(state)}`, location.href).href });
   try {
     engine = await loadEngine();
   } catch (error) {
