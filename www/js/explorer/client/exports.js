@@ -58,8 +58,8 @@ function toolbar(label, place) {
  * @param {{ratio_colormap: string}} page.catalog
  */
 export function initExports({ bridge, link, state, shown, ratio, maps, catalog }) {
-  const ask = async (key, format, figure) => {
-    const { bytes } = await bridge.request('exportMap', { key, format, figure });
+  const ask = async (key, format, png) => {
+    const { bytes } = await bridge.request('exportMap', { key, format, png });
     return new Uint8Array(bytes);
   };
 

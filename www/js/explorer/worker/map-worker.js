@@ -180,10 +180,10 @@ const handlers = {
  * A download of the map a panel shows, made from the values in WASM memory (nothing is
  * recomputed): 'npy' and 'csv' are the core's encoders (the CLI's bytes for the same map);
  * 'png' is the map in the colours on screen with its colour bar and a title.
- * payload: {key, format: 'npy'|'csv'|'png', figure?: {low, high, scale, colormap, barTitle,
+ * payload: {key, format: 'npy'|'csv'|'png', png?: {low, high, scale, colormap, barTitle,
  * title}} (png only: what the page shows around the map). Returns {bytes: ArrayBuffer}.
  */
-async function exportMap(engine, { key, format, figure }) {
+async function exportMap(engine, { key, format, png }) {
   const map = panels[key]?.map;
   if (!map) throw new Error('there is no map on screen to export yet');
   let bytes;
@@ -194,8 +194,8 @@ async function exportMap(engine, { key, format, figure }) {
       rgba: map.rgba(),
       height: map.height,
       width: map.width,
-      colorbar: engine.colorbar(figure.colormap, 256),
-      ...figure,
+      colorbar: engine.colorbar(png.colormap, 256),
+      ...png,
     });
     bytes = new Uint8Array(await blob.arrayBuffer());
   } else throw new Error(`unknown export format ${format}`);

@@ -36,7 +36,7 @@ export function initModelExports({ bridge, link, data }) {
     return [{ label: 'JSON — the summary', filename: fileName(stem('summary'), 'json'), mime: 'application/json', make: async () => jsonText(summary) }];
   });
 
-  const ask = async (format, figure) => new Uint8Array((await bridge.request('exportMap', { format, figure })).bytes);
+  const ask = async (format, png) => new Uint8Array((await bridge.request('exportMap', { format, png })).bytes);
   share('share-padding', 'utilization map and uneven report', () => {
     const { padding, colormap, model, run } = data();
     const out = [];
