@@ -113,7 +113,7 @@ const SVG_STYLE = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-das
 
 /**
  * A chart on the page as a standalone SVG file: the live <svg>'s markup with the styles the
- * page's CSS gives each element written on it, a white background, a <title>, and generic
+ * page's CSS gives each element written on it, the page's panel colour behind it, a <title>, and generic
  * font families (the page's own fonts are not in the file); XMLSerializer writes the xmlns.
  * @param {SVGSVGElement} svg a chart drawn on the page
  * @param {string} title what it shows (the file's <title>)
@@ -144,7 +144,10 @@ export function standaloneSvg(svg, title) {
   const titleElement = document.createElementNS(ns, 'title');
   titleElement.textContent = title;
   const background = document.createElementNS(ns, 'rect');
-  for (const [k, v] of Object.entries({ width: '100%', height: '100%', fill: '#ffffff' })) background.setAttribute(k, v);
+  // The panel colour of the page's theme: in dark mode the chart's light lines and text
+  // need the dark background they were styled for.
+  const panel = getComputedStyle(document.documentElement).getPropertyValue('--panel').trim() || '#ffffff';
+  for (const [k, v] of Object.entries({ width: '100%', height: '100%', fill: panel })) background.setAttribute(k, v);
   copy.prepend(titleElement, background);
   const markup = new XMLSerializer().serializeToString(copy);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${markup}\n`;
