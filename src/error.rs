@@ -436,6 +436,8 @@ pub enum Error {
     SizeSyntax(String),
     #[error("maps differ in size: {0}×{1} vs {2}×{3}")]
     MapShape(usize, usize, usize, usize),
+    #[error("cannot export {values} values as shape {shape:?}")]
+    ExportShape { values: usize, shape: Vec<usize> },
     #[error("{0}")]
     Model(ModelError),
     #[error("{0}")]
@@ -596,7 +598,7 @@ impl Error {
             | Error::SizeRange(_) => Location::of(Subject::Size),
             Error::Depth { .. } => Location::of(Subject::Depth),
             Error::OutOfRange { location, .. } => location.clone(),
-            Error::MapShape(..) => Location::of(Subject::Request),
+            Error::MapShape(..) | Error::ExportShape { .. } => Location::of(Subject::Request),
             Error::Model(model) => Location {
                 layer: model.node.clone(),
                 ..Location::of(match model.kind {

@@ -7,6 +7,7 @@
 //! ONNX models ([`onnx`]) run by an inference engine ([`infer`]) on f32 kernels
 //! (convolution, pooling, GEMM; [`kernels`]) under any padding mode, and the
 //! stimulus-detectability grids computed with them ([`detect`]);
+//! [`export`] writes values as NPY and CSV for the CLI and the page alike;
 //! [`catalog`] lists names, labels and limits for user interfaces. `wasm.rs` only converts
 //! types for the browser. The definitions the code cites (`definitions.md §N`) are in
 //! `docs/definitions.md`.
@@ -15,6 +16,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod detect;
 pub mod error;
+pub mod export;
 pub mod geometry;
 pub mod infer;
 pub mod kernels;

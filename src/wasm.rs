@@ -18,6 +18,7 @@ use crate::detect::{
     Stimulus,
 };
 use crate::error::{Location, Subject};
+use crate::export;
 use crate::infer::inspect::{self, Forward, MeanFeatureMaps, Normalization};
 use crate::infer::{projection, Model};
 use crate::net::transform::Framework;
@@ -480,6 +481,36 @@ impl MapView {
             .then(|| self.values[row * self.size[1] + column])
     }
 
+    /// The stored values as a NumPy `.npy` (f64, height × width): the bytes
+    /// `padlens utilization --format npy` writes for the same map.
+    pub fn npy(&self) -> Result<Vec<u8>, JsValue> {
+        export::npy(&self.values, &self.size).map_err(js_error)
+    }
+
+    /// The stored values as CSV, one line per row: as `padlens utilization --format csv`.
+    pub fn csv(&self) -> Result<String, JsValue> {
+        export::csv_grid(&self.values, self.size).map_err(js_error)
+    }
+
+    /// The whole map at one pixel per value, RGBA, in the colours of the last `colour`
+    /// call: what a download draws, exactly the pixels the canvas shows at 1:1.
+    pub fn rgba(&self) -> Result<Vec<u8>, JsValue> {
+        let scale = self
+            .scale
+            .as_ref()
+            .ok_or_else(|| request_error("choose the map's colours before drawing it"))?;
+        let mut pixels = Vec::new();
+        render::draw(
+            &self.values,
+            self.size,
+            scale,
+            &Viewport::whole(self.size),
+            &mut pixels,
+        )
+        .map_err(js_error)?;
+        Ok(pixels)
+    }
+
     /// A ÷ B of raw counts over the centre-aligned common region.
     pub fn ratio(a: &MapView, b: &MapView) -> Result<MapView, JsValue> {
         let ratio = render::centred_ratio(a.scaled(), b.scaled()).map_err(js_error)?;
@@ -496,6 +527,19 @@ impl MapView {
             pixels: Vec::new(),
         })
     }
+}
+
+/// Row-major `values` of `shape` as a NumPy `.npy` (f64): for values the page holds, such as
+/// a detectability grid's scores; the bytes `padlens detect --format npy` writes.
+#[wasm_bindgen(js_name = exportNpy)]
+pub fn export_npy(values: &[f64], shape: Vec<usize>) -> Result<Vec<u8>, JsValue> {
+    export::npy(values, &shape).map_err(js_error)
+}
+
+/// Row-major `values` (`height × width`) as CSV, one line per row: as the CLI's `--format csv`.
+#[wasm_bindgen(js_name = exportCsvGrid)]
+pub fn export_csv_grid(values: &[f64], height: usize, width: usize) -> Result<String, JsValue> {
+    export::csv_grid(values, [height, width]).map_err(js_error)
 }
 
 /// A vertical colour bar, `length` RGBA pixels, top (high) first.

@@ -85,6 +85,8 @@ fn csv_has_one_line_per_grid_row_and_the_core_s_scores() {
         Score::Logit(3),
     );
     assert_eq!(flat, expected, "CSV round-trips the core's f64 scores");
+    // Byte for byte what the page's grid download writes (the same core encoder).
+    assert_eq!(text, padlens::export::csv_grid(&expected, [5, 5]).unwrap());
     // Every logit is above −1e9: all 25 placements detected.
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(

@@ -52,8 +52,12 @@ function cellEvent(page, view, row, col, type) {
 const hoverCell = (page, view, row, col) => cellEvent(page, view, row, col, 'pointermove');
 const clickCell = (page, view, row, col) => cellEvent(page, view, row, col, 'click');
 
-async function download(page, selector) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+/** Downloads grid `which`'s file named `….ext` (not the overlay) from its <padlens-share> menu. */
+async function download(page, which, ext) {
+  const share = page.locator(`padlens-share[data-grid=${which}]`);
+  await share.locator('summary').click();
+  const item = share.locator(`button.item[data-filename$=".${ext}"]:not([data-filename$="_overlay.${ext}"])`);
+  const [file] = await Promise.all([page.waitForEvent('download'), item.click()]);
   return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
 }
 
@@ -167,13 +171,10 @@ test('compare: B beside A on one scale, their difference, and the shift experime
   assert.match(await page.textContent('#shift-status'), /up .* no room|down [\d.]+%/);
   assert.match(page.url(), /shift=0%2C0|shift=0,0/);
   // B and the difference export too, named after what they hold.
-  await page.selectOption('#export-which', 'diff');
-  const diffNpy = await download(page, '[data-export=npy]');
+  const diffNpy = await download(page, 'diff', 'npy');
   assert.equal(diffNpy.name, 'resnet18-narrow_224x224_reflect_traffic-light16_stride28_logit-0_minus_resnet18-narrow_224x224_own_traffic-light16_stride28_logit-0.npy');
-  await page.selectOption('#export-which', 'B');
-  const bNpy = await download(page, '[data-export=npy]');
-  await page.selectOption('#export-which', 'A');
-  const aNpy = await download(page, '[data-export=npy]');
+  const bNpy = await download(page, 'B', 'npy');
+  const aNpy = await download(page, 'A', 'npy');
   const [a, b, d] = [aNpy, bNpy, diffNpy].map((f) => readNpy(f.bytes).values);
   d.forEach((v, i) => assert.equal(v, b[i] - a[i]));
   // B can be the user's own file.
@@ -195,14 +196,14 @@ test('the URL reproduces the view, and the exports hold the grid the core comput
   await page.waitForFunction(() => location.hash.includes('stimulus=disk') && location.hash.includes('size=24') && location.hash.includes('seed=5'));
   await page.waitForTimeout(600);
   await waitGrid(page);
-  const npy = await download(page, '[data-export=npy]');
+  const npy = await download(page, 'A', 'npy');
   assert.equal(npy.name, 'resnet18-narrow_224x224_circular_disk24_stride40_logit-0.npy');
   const grid = readNpy(npy.bytes);
   assert.deepEqual(grid.shape, [6, 6]);
-  const csv = await download(page, '[data-export=csv]');
+  const csv = await download(page, 'A', 'csv');
   const fromCsv = csv.bytes.toString().trim().split('\n').flatMap((line) => line.split(',').map(Number));
   assert.deepEqual(fromCsv, grid.values, 'CSV and NPY hold the same numbers');
-  const png = await download(page, '[data-export=png]');
+  const png = await download(page, 'A', 'png');
   assert.deepEqual([...png.bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
   assert.ok(png.bytes.readUInt32BE(16) > 224 && png.bytes.readUInt32BE(20) >= 224, 'the map, its colour bar and labels');
 
@@ -211,7 +212,7 @@ test('the URL reproduces the view, and the exports hold the grid the core comput
   assert.equal(await again.page.inputValue('#stimulus'), 'disk');
   assert.equal(await again.page.inputValue('#mode'), 'circular');
   assert.equal(await again.page.inputValue('#seed'), '5');
-  const npyAgain = await download(again.page, '[data-export=npy]');
+  const npyAgain = await download(again.page, 'A', 'npy');
   assert.deepEqual(npyAgain.bytes, npy.bytes);
   await again.context.close();
   await context.close();
@@ -228,12 +229,12 @@ test('a trained detector opens with its own score, threshold and the bundled str
   assert.match(await page.textContent('#demo-about'), /tools\/train_detectors\.py/);
   assert.match(await page.textContent('#rates'), /^A: detection rate [\d.]+% — \d+ of 64 placements score ≥ 0\.5$/);
   await page.waitForFunction(() => location.hash.includes('bgimage=street-scene.png'));
-  const scene = await download(page, '[data-export=npy]');
+  const scene = await download(page, 'A', 'npy');
 
   // The same link in a new tab loads the scene again and gives the same numbers.
   const again = await openGrid(new URL(page.url()).hash);
   assert.equal(await again.page.inputValue('#background-bundled'), 'street-scene.png');
-  assert.deepEqual((await download(again.page, '[data-export=npy]')).bytes, scene.bytes);
+  assert.deepEqual((await download(again.page, 'A', 'npy')).bytes, scene.bytes);
   await again.context.close();
 
   // "Your own file" asks for one; grey gives other numbers than the scene.
@@ -245,7 +246,7 @@ test('a trained detector opens with its own score, threshold and the bundled str
   await waitGrid(page);
   await page.waitForTimeout(600);
   await waitGrid(page);
-  const grey = await download(page, '[data-export=npy]');
+  const grey = await download(page, 'A', 'npy');
   assert.equal(readNpy(grey.bytes).values.length, 64);
   assert.notDeepEqual(readNpy(grey.bytes).values, readNpy(scene.bytes).values);
   assert.deepEqual(log.errors, []);
@@ -325,7 +326,7 @@ test('the page computes the same grids as ONNX Runtime, placement by placement (
       [c.grid[0] * c.grid[1], wanted],
       { timeout: 60000 },
     );
-    const { shape, values } = readNpy((await download(page, '[data-export=npy]')).bytes);
+    const { shape, values } = readNpy((await download(page, 'A', 'npy')).bytes);
     assert.deepEqual(shape, c.grid, c.name);
     const golden = readNpy(fs.readFileSync(new URL(c.file, goldens))).values;
     // As tests/detect_golden.rs: probabilities to 2e-5 of themselves (the two engines' f32

@@ -4,11 +4,11 @@
 use crate::model_commands::read_model;
 use crate::{format_relative, map_png, parse_mode, parse_size, write_output};
 use clap::{Parser, ValueEnum};
-use ndarray_npy::WriteNpyExt;
 use padlens::detect::{
     self, Background, DetectGrid, DetectRequest, Evaluation, RgbImage, RgbaImage, Score,
     ShiftCurve, ShiftSeries, Stimulus,
 };
+use padlens::export;
 use padlens::infer::inspect::Normalization;
 use padlens::infer::Model;
 use padlens::padding::PaddingMode;
@@ -202,25 +202,13 @@ pub fn detect(args: DetectArgs) -> Result<(), String> {
         eprintln!();
     }
     let bytes = match args.format {
+        // The page's downloads of a grid call the same encoders.
         GridFormat::Npy => {
-            let array =
-                ndarray::Array2::from_shape_vec([grid.rows, grid.cols], grid.scores.clone())
-                    .map_err(|e| e.to_string())?;
-            let mut bytes = Vec::new();
-            array.write_npy(&mut bytes).map_err(|e| e.to_string())?;
-            bytes
+            export::npy(&grid.scores, &[grid.rows, grid.cols]).map_err(|e| e.to_string())?
         }
-        GridFormat::Csv => {
-            let mut csv = String::new();
-            for row in grid.scores.chunks_exact(grid.cols) {
-                // Debug is f64's shortest round-trip form, in exponent notation when tiny
-                // (softmax scores of 1e-24 would otherwise print 24 zeros).
-                let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-                csv += &cells.join(",");
-                csv.push('\n');
-            }
-            csv.into_bytes()
-        }
+        GridFormat::Csv => export::csv_grid(&grid.scores, [grid.rows, grid.cols])
+            .map_err(|e| e.to_string())?
+            .into_bytes(),
         GridFormat::Png => {
             let (low, high) = grid
                 .scores
@@ -356,7 +344,11 @@ pub fn shift(args: ShiftArgs) -> Result<(), String> {
             for series in &curve.directions {
                 for (d, score) in series.scores.iter().enumerate() {
                     // As `detect`'s CSV: f64's shortest round-trip form.
-                    csv += &format!("{},{d},{score:?}\n", series.direction.name());
+                    csv += &format!(
+                        "{},{d},{}\n",
+                        series.direction.name(),
+                        export::csv_number(*score)
+                    );
                 }
             }
             csv.into_bytes()

@@ -1,10 +1,10 @@
 //! `padlens`, the command-line face of the core: the same computations as the page.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ndarray_npy::WriteNpyExt;
 use padlens::analysis::doctor::{diagnose, Diagnosis, DoctorOptions};
 use padlens::analysis::marginalization;
 use padlens::analysis::{self, Summary};
+use padlens::export;
 use padlens::net::transform::Framework;
 use padlens::net::{self, zoo, Network};
 use padlens::padding::PaddingMode;
@@ -76,8 +76,8 @@ struct UnevenArgs {
     /// Range of input sizes searched for even ones, FROM:TO.
     #[arg(long, default_value = "16:2048", value_parser = parse_range)]
     search: [usize; 2],
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    format: TextOrJson,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
 }
 
 #[derive(Parser)]
@@ -105,9 +105,12 @@ enum FrameworkArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum TextOrJson {
+enum ReportFormat {
     Text,
     Json,
+    /// The layer table: one row per layer, a column per field of the JSON's `report.layers`
+    /// (flattened, keys sorted: as the page's download of the same report).
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,6 +153,8 @@ struct UtilizationArgs {
 enum Format {
     /// The H×W map as little-endian f64 (NumPy .npy).
     Npy,
+    /// The H×W map, one line per row, no header (f64's shortest round-trip form).
+    Csv,
     /// The map (row-major rows) and its summary figures.
     Json,
     /// A colour-mapped picture with a labelled colour bar.
@@ -304,10 +309,15 @@ fn utilization(args: UtilizationArgs) -> Result<(), String> {
             serde_json::to_writer(&mut bytes, &json).map_err(|e| e.to_string())?;
             bytes.push(b'\n');
         }
-        Format::Npy => map
-            .values
-            .write_npy(&mut bytes)
-            .map_err(|e| e.to_string())?,
+        // The page's downloads call the same two encoders on the same values.
+        Format::Npy => {
+            bytes = export::npy(&map_values(&map), &map.size()).map_err(|e| e.to_string())?
+        }
+        Format::Csv => {
+            bytes = export::csv_grid(&map_values(&map), map.size())
+                .map_err(|e| e.to_string())?
+                .into_bytes()
+        }
         Format::Png => {
             let options = RenderOptions {
                 colormap: match args.colormap {
@@ -327,8 +337,13 @@ fn utilization(args: UtilizationArgs) -> Result<(), String> {
     write_output(
         args.out.as_deref(),
         &bytes,
-        matches!(args.format, Format::Json),
+        matches!(args.format, Format::Json | Format::Csv),
     )
+}
+
+/// A map's stored values, row-major (raw counts · 2^-log2_scale; the zoo's are raw counts).
+fn map_values(map: &analysis::UtilizationMap) -> Vec<f64> {
+    map.values.iter().copied().collect()
 }
 
 pub(crate) fn write_output(out: Option<&Path>, bytes: &[u8], text: bool) -> Result<(), String> {
@@ -477,10 +492,18 @@ fn uneven(args: UnevenArgs) -> Result<(), String> {
     };
     let diagnosis = diagnose(&network, args.size, options).map_err(|e| e.to_string())?;
     let text = match args.format {
-        TextOrJson::Json => {
+        ReportFormat::Json => {
             serde_json::to_string_pretty(&diagnosis).map_err(|e| e.to_string())? + "\n"
         }
-        TextOrJson::Text => diagnosis_text(&diagnosis),
+        ReportFormat::Text => diagnosis_text(&diagnosis),
+        ReportFormat::Csv => {
+            let json = serde_json::to_value(&diagnosis).map_err(|e| e.to_string())?;
+            let layers = json["report"]["layers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            export::objects_csv(&layers).map_err(|e| e.to_string())?
+        }
     };
     write_output(None, text.as_bytes(), true)
 }

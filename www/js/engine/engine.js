@@ -95,6 +95,23 @@ const api = {
     return wasm.MapView.ratio(a, b);
   },
 
+  /**
+   * Row-major `values` of `shape` as a NumPy .npy (little-endian f64): the bytes the CLI
+   * writes for the same values (src/export.rs).
+   * @param {ArrayLike<number>} values @param {number[]} shape @returns {Uint8Array}
+   */
+  npy(values, shape) {
+    return wasm.exportNpy(Float64Array.from(values), Uint32Array.from(shape));
+  },
+
+  /**
+   * Row-major `values` (height × width) as CSV, one line per row, as the CLI's `--format csv`.
+   * @param {ArrayLike<number>} values @param {number} height @param {number} width @returns {string}
+   */
+  csvGrid(values, height, width) {
+    return wasm.exportCsvGrid(Float64Array.from(values), height, width);
+  },
+
   /** RGBA, `length` pixels tall, high values first. @returns {Uint8Array} */
   colorbar(colormap, length) {
     return wasm.colorbar(colormap, length);

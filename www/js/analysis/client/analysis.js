@@ -73,6 +73,18 @@ let runs = 0; // counts sweeps started, so a superseded one stays quiet
 let runOnAnalyse = false; // a link asked for a sweep: start it with the next analysis
 /** The size of A's map when it is square (marked on the sweep chart), else null. */
 let mapSize = null;
+/** The uneven-padding report on screen (the core's diagnosis), for its downloads. */
+let diagnosis = null;
+
+/**
+ * What these sections show, for their downloads (exports.js): the report (the core's
+ * diagnosis, with its depth profile) and the sweep with the τ it ran at, each null until
+ * there is one.
+ * @returns {{diagnosis: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[], threshold: number}|null}}
+ */
+export function analysisData() {
+  return { diagnosis, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes, threshold: sweepRun.threshold } };
+}
 
 /**
  * Builds the controls and starts the workers.
@@ -231,6 +243,7 @@ export async function analyse(state) {
       // Hidden until there is a first report: an input that fails from the start shows its error alone.
       els.report.hidden = els.depth.hidden = false;
       els.report.show(result.doctor.value);
+      diagnosis = result.doctor.value;
       els.depthChart.plot(result.doctor.value.depth_profile);
     }
     if (newest) {
@@ -294,7 +307,7 @@ function startSweep() {
   if (sweep.second) {
     series.push({ label: seriesLabel(sweep.second.arch, sweep.second.mode), className: 'series-b', marker: 'square', points: [], request: { source: { arch: sweep.second.arch }, mode: sweep.second.mode } });
   }
-  sweepRun = { series, sizes, done: 0, startedAt: performance.now() };
+  sweepRun = { series, sizes, threshold: sweep.threshold, done: 0, startedAt: performance.now() };
   els.sweepChart.hidden = false;
   setSweepState('running', `Sweeping ${sizes.length} sizes from ${sizes[0]} to ${sizes.at(-1)} at τ = ${sweep.threshold}…`);
   showProgress();

@@ -12,7 +12,10 @@ import { backgroundCanvas, decodeImage } from './images.js';
 import { shiftChartHtml, shiftRates } from '../shared/shift-chart.js';
 import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import './grid-view.js';
-import { gridCsv, gridProfiles, npyBytes } from '../shared/grid-draw.js';
+import { gridProfiles } from '../shared/grid-draw.js';
+import { csvTable, fileName, jsonText, standaloneSvg } from '../../shared/export.js';
+import { mapPng } from '../../shared/map-png.js';
+import '../../shared/share-menu.js';
 
 const $ = (selector) => document.querySelector(selector);
 const MODELS_URL = new URL('../../../models/', import.meta.url);
@@ -430,6 +433,13 @@ function showGrid(side, state) {
   });
 }
 
+/** The difference's colour range is ±this: its largest |B − A| (1 when all are equal). */
+function diffExtent(diff) {
+  let extent = 0;
+  for (const d of diff) if (Number.isFinite(d)) extent = Math.max(extent, Math.abs(d));
+  return extent || 1;
+}
+
 function showDifference(state) {
   const view = $('#grid-diff');
   const { A, B } = grids;
@@ -439,9 +449,7 @@ function showDifference(state) {
   if (!comparable) return;
   const diff = B.scores.map((b, i) => b - A.scores[i]);
   grids.diff = { placements: A.placements, scores: diff };
-  let extent = 0;
-  for (const d of diff) if (Number.isFinite(d)) extent = Math.max(extent, Math.abs(d));
-  if (extent === 0) extent = 1;
+  const extent = diffExtent(diff);
   view.show({
     placements: A.placements,
     background: A.background,
@@ -648,6 +656,7 @@ let shiftGeneration = 0;
 
 function clearShift(message = '') {
   shiftGeneration++;
+  shiftCurve = null;
   $('#shift-chart').replaceChildren();
   $('#shift-status').textContent = message;
 }
@@ -680,7 +689,11 @@ async function computeShift(cell) {
   }
 }
 
+/** The shift experiment on screen (the core's curve), for its downloads. */
+let shiftCurve = null;
+
 function drawShift(curve, state) {
+  shiftCurve = curve;
   const threshold = Number(state.threshold);
   const [y0, x0] = curve.corner;
   const summary = shiftRates(curve, threshold).map((r) => `${r.direction} ${formatPercent(r.detected / r.shifts)}`);
@@ -705,34 +718,132 @@ function fileStem(side) {
   return `${model}_${state.height}x${state.width}_${mode || 'own'}_${state.stimulus}${state.size}_stride${state.stride}_${scoreText(state).replace(/[:@]/g, '-')}`;
 }
 
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+/** What the detection-rate lines say, as data: one entry per grid shown. */
+function rates(state) {
+  const threshold = Number(state.threshold);
+  return ['A', 'B']
+    .filter((side) => grids[side] && (side === 'A' || state.compare))
+    .map((side) => {
+      const scores = grids[side].scores;
+      const done = scores.filter(Number.isFinite);
+      const detected = done.filter((v) => v >= threshold).length;
+      return { grid: side, caption: grids[side].caption, threshold, detected, computed: done.length, placements: scores.length, rate: done.length ? detected / done.length : null };
+    });
 }
 
-/** Exports the grid the export menu names: A, B or their difference B − A. */
-function exportGrid(kind) {
-  const which = $('#export-which').value;
+/**
+ * The downloads of grid A, B or their difference: the scores as the core encodes them (the
+ * bytes `padlens detect --format npy|csv` writes), the grid as a picture of its values with
+ * the colour bar, and the view as drawn over the image.
+ */
+function gridDownloads(which) {
+  const state = readState();
   const grid = which === 'diff' ? grids.diff : grids[which];
-  if (!grid) return;
+  if (!grid || (which === 'B' && !state.compare)) return [];
   const { rows, cols } = grid.placements;
   const stem = which === 'diff' ? `${fileStem('B')}_minus_${fileStem('A')}` : fileStem(which);
-  const view = { A: '#grid-a', B: '#grid-b', diff: '#grid-diff' }[which];
-  if (kind === 'csv') download(new Blob([gridCsv(grid.scores, rows, cols)], { type: 'text/csv' }), `${stem}.csv`);
-  if (kind === 'npy') download(new Blob([npyBytes(grid.scores, rows, cols)], { type: 'application/octet-stream' }), `${stem}.npy`);
-  if (kind === 'png') $(view).snapshot().toBlob((blob) => download(blob, `${stem}.png`), 'image/png');
+  const view = $({ A: '#grid-a', B: '#grid-b', diff: '#grid-diff' }[which]);
+  const [low, high] = which === 'diff' ? [-diffExtent(grid.scores), diffExtent(grid.scores)] : colourRange(state);
+  const colormap = which === 'diff' ? catalog.ratio_colormap : state.colormap;
+  const label = which === 'diff' ? 'B − A' : isProbability(state) ? 'probability' : 'score';
+  const title = which === 'diff' ? `B − A: ${grids.B.caption} minus ${grids.A.caption}` : grid.caption;
+  return [
+    {
+      label: 'PNG — the grid with its colour bar',
+      filename: `${stem}.png`,
+      mime: 'image/png',
+      make: () => mapPng({ rgba: engine.colourInRange(grid.scores, low, high, colormap), height: rows, width: cols, colorbar: engine.colorbar(colormap, 256), low, high, scale: 'linear', barTitle: label, title }),
+    },
+    {
+      label: 'PNG — the grid over the image, as shown',
+      filename: `${stem}_overlay.png`,
+      mime: 'image/png',
+      make: () => new Promise((resolve) => view.snapshot().toBlob(resolve, 'image/png')),
+    },
+    { label: `NPY — the ${rows}×${cols} scores, f64`, filename: `${stem}.npy`, mime: 'application/octet-stream', make: async () => engine.npy(grid.scores, [rows, cols]) },
+    { label: 'CSV — the scores, one line per grid row', filename: `${stem}.csv`, mime: 'text/csv', make: async () => engine.csvGrid(grid.scores, rows, cols) },
+  ];
 }
 
-/** The export menu offers B and B − A only while they are shown. */
+/** The row and column profiles as drawn: the mean score per row and per column of placements. */
+function profileCsv(state) {
+  const sides = ['A', 'B'].filter((side) => grids[side] && (side === 'A' || state.compare));
+  const rowsOut = [];
+  for (const axis of ['rows', 'cols']) {
+    const means = sides.map((side) => gridProfiles(grids[side].scores, grids[side].placements.rows, grids[side].placements.cols)[axis]);
+    const p = grids.A.placements;
+    const length = Math.max(...means.map((m) => m.length));
+    for (let j = 0; j < length; j++) rowsOut.push([axis === 'rows' ? 'row' : 'column', String(j), j * p.stride + p.size / 2, ...means.map((m) => (j < m.length && Number.isFinite(m[j]) ? m[j] : null))]);
+  }
+  return csvTable(['axis', 'index', 'centre_px', ...sides.map((side) => `mean_${side}`)], rowsOut);
+}
+
+/** Syncs the grid toolbars with the grids shown. */
 function syncExportMenu(state) {
-  const select = $('#export-which');
-  const shown = { A: Boolean(grids.A), B: Boolean(state.compare && grids.B), diff: Boolean(grids.diff) };
-  for (const option of select.options) option.disabled = !shown[option.value];
-  if (select.selectedOptions[0]?.disabled) select.value = 'A';
+  $('#share-grid-b').hidden = !(state.compare && grids.B);
+  $('#share-grid-diff').hidden = !grids.diff;
+}
+
+function initExports() {
+  const link = () => {
+    writeHash();
+    return location.href;
+  };
+  for (const share of document.querySelectorAll('padlens-share[data-grid]')) {
+    share.configure({ link, downloads: () => gridDownloads(share.dataset.grid), embed: null });
+  }
+  $('#share-rates').configure({
+    link,
+    downloads: () => {
+      const state = readState();
+      if (!grids.A) return [];
+      const stem = `${fileStem('A')}${state.compare ? '_and_B' : ''}_rates`;
+      return [
+        { label: 'JSON — the detection rates', filename: `${stem}.json`, mime: 'application/json', make: async () => jsonText(rates(state)) },
+        { label: 'CSV — one row per grid', filename: `${stem}.csv`, mime: 'text/csv', make: async () => { const r = rates(state); return csvTable(Object.keys(r[0]), r.map((x) => Object.values(x))); } },
+      ];
+    },
+    embed: null,
+  });
+  $('#share-profiles').configure({
+    link,
+    downloads: () => {
+      const state = readState();
+      if (!grids.A) return [];
+      const stem = `${fileStem('A')}${state.compare ? '_and_B' : ''}_profiles`;
+      const svg = (box, title) => {
+        const element = $(box).querySelector('svg[role=img]');
+        if (!element) throw new Error('the profile is not drawn yet');
+        return standaloneSvg(element, title);
+      };
+      return [
+        { label: 'CSV — mean score per row and per column', filename: `${stem}.csv`, mime: 'text/csv', make: async () => profileCsv(state) },
+        { label: 'SVG — the row profile', filename: `${stem}_rows.svg`, mime: 'image/svg+xml', make: async () => svg('#row-profile', `Mean score per row: ${grids.A.caption}`) },
+        { label: 'SVG — the column profile', filename: `${stem}_columns.svg`, mime: 'image/svg+xml', make: async () => svg('#col-profile', `Mean score per column: ${grids.A.caption}`) },
+      ];
+    },
+    embed: null,
+  });
+  $('#share-shift').configure({
+    link,
+    downloads: () => {
+      if (!shiftCurve) return [];
+      const [y, x] = shiftCurve.corner;
+      const stem = `${fileStem('A')}_shift_y${y}_x${x}`;
+      return [
+        // The columns and number forms of `padlens shift --format csv`.
+        { label: 'CSV — score per direction and shift', filename: `${stem}.csv`, mime: 'text/csv', make: async () => csvTable(['direction', 'shift', 'score'], shiftCurve.directions.flatMap((s) => s.scores.map((score, d) => [s.direction, String(d), score]))) },
+        { label: 'JSON — the curve', filename: `${stem}.json`, mime: 'application/json', make: async () => jsonText(shiftCurve) },
+        {
+          label: 'SVG — the chart',
+          filename: `${stem}.svg`,
+          mime: 'image/svg+xml',
+          make: async () => standaloneSvg($('#shift-chart svg[role=img]'), `Shift experiment at y ${y}, x ${x}: ${grids.A?.caption ?? ''}`),
+        },
+      ];
+    },
+    embed: null,
+  });
 }
 
 // ---- start ----
@@ -791,14 +902,7 @@ async function start() {
   $('#grid-a').addEventListener('cell-select', (event) => computeShift(event.detail));
   $('#max-shift').addEventListener('change', () => computeShift(shiftCell));
   $('#rerun').addEventListener('click', () => schedule(0));
-  for (const button of document.querySelectorAll('[data-export]')) {
-    button.addEventListener('click', () => exportGrid(button.dataset.export));
-  }
-  $('#copy-link').addEventListener('click', async () => {
-    writeHash();
-    await navigator.clipboard?.writeText(location.href).catch(() => {});
-    setStatus('Link copied.');
-  });
+  initExports();
   window.addEventListener('hashchange', () => {
     applyHash(location.hash);
     schedule(0);

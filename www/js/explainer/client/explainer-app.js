@@ -21,6 +21,7 @@ import { drawDownstream, drawFigures, stepKeys } from './figures.js';
 import './grids.js';
 import './layer-controls.js';
 import './steps.js';
+import { initExplainExports } from './explain-exports.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -400,6 +401,7 @@ function bind() {
 }
 
 async function start() {
+  initExplainExports({ engine: () => engine, view: () => shown && { state, ...shown }, link: () => new URL(`#${encodeHash(state)}`, location.href).href });
   try {
     engine = await loadEngine();
   } catch (error) {

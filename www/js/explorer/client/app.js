@@ -12,6 +12,7 @@ import { LatestOnly, WorkerBridge } from '../../shared/bridge.js';
 import { formatCount, formatNumber } from '../../shared/draw.js';
 import { decodeHash, describe, encodeHash, localError, queryOf, sourceOf } from '../shared/state.js';
 import './config-panel.js';
+import { initExports } from './exports.js';
 import './map-view.js';
 import './profile-plot.js';
 
@@ -56,6 +57,8 @@ let busyTimer = 0;
 let progressText = '';
 /** What each panel shows: {summary, profiles, referenceValue, config} of the map on its canvas. */
 const shown = { a: null, b: null };
+/** What the ratio panel shows: {height, width, low, high}, for its download. */
+let shownRatio = null;
 
 function readDisplay() {
   const checked = (name) => document.querySelector(`input[name=${name}]:checked`).value;
@@ -281,6 +284,7 @@ function show(result, state, newest) {
       caption: sameSize ? 'raw counts, pixel by pixel' : `raw counts on the common ${height}×${width} region, centres aligned`,
     });
     maps.ratio.stale = false;
+    shownRatio = result.ratio;
   } else if (newest && state.compare) {
     maps.ratio.stale = true;
   }
@@ -391,6 +395,16 @@ async function start() {
     },
   });
   applyState(decodeHash(location.hash, catalog));
+  initExports({
+    bridge,
+    figure: FIGURE,
+    link: () => new URL(`#${encodeHash(readState())}`, location.href).href,
+    state: readState,
+    shown: (key) => shown[key],
+    ratio: () => shownRatio,
+    maps,
+    catalog,
+  });
 
   document.addEventListener('config-change', update);
   $('#display').addEventListener('change', update);

@@ -11,6 +11,7 @@
 
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
+import { mapPng } from '../../shared/map-png.js';
 import { serve } from '../../shared/worker-protocol.js';
 import { viewportOf } from '../shared/viewport.js';
 
@@ -214,5 +215,32 @@ const handlers = {
     return { result: value === undefined ? null : { value, log2Scale: map.log2Scale } };
   },
 };
+
+/**
+ * A download of the map a panel shows, made from the values in WASM memory (nothing is
+ * recomputed): 'npy' and 'csv' are the core's encoders (the CLI's bytes for the same map);
+ * 'png' is the map in the colours on screen with its colour bar and a title.
+ * payload: {key, format: 'npy'|'csv'|'png', png?: {low, high, scale, colormap, barTitle,
+ * title}} (png only: what the page shows around the map). Returns {bytes: ArrayBuffer}.
+ */
+async function exportMap(engine, { figure, key, format, png }) {
+  const map = panelsOf(figure)[key]?.map;
+  if (!map) throw new Error('there is no map on screen to export yet');
+  let bytes;
+  if (format === 'npy') bytes = map.npy();
+  else if (format === 'csv') bytes = new TextEncoder().encode(map.csv());
+  else if (format === 'png') {
+    const blob = await mapPng({
+      rgba: map.rgba(),
+      height: map.height,
+      width: map.width,
+      colorbar: engine.colorbar(png.colormap, 256),
+      ...png,
+    });
+    bytes = new Uint8Array(await blob.arrayBuffer());
+  } else throw new Error(`unknown export format ${format}`);
+  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+}
+handlers.exportMap = exportMap;
 
 serve(loadEngine, handlers);

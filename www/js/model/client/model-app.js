@@ -10,6 +10,7 @@ import { WorkerBridge } from '../../shared/bridge.js';
 import { formatNumber } from '../../shared/draw.js';
 import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import '../../analysis/client/uneven-report.js';
+import { initModelExports } from './model-exports.js';
 
 const $ = (selector) => document.querySelector(selector);
 const MODELS_URL = new URL('../../../models/', import.meta.url);
@@ -24,6 +25,8 @@ let modelLabel = '';
 let demos = [];
 /** The user's image (ImageData) when "your image" is chosen. */
 let uploaded = null;
+/** What the summary, the padding section and the filters show, for their downloads. */
+const shownData = { summary: null, padding: null, filters: null, run: null };
 
 const bridge = new WorkerBridge(WORKER_URL, {
   onRestart: () => {
@@ -97,6 +100,7 @@ async function openModel(bytes, label) {
     $('#width').value = w ?? catalog.defaults.size;
     $('#size-hint').textContent = h && w ? `The model declares ${h}×${w}.` : 'The model leaves its size open: choose one.';
     drawFilters(opened.filters);
+    shownData.filters = opened.filters;
     clearFeatures();
     writeHash();
     document.body.dataset.status = 'idle';
@@ -137,7 +141,9 @@ async function refresh() {
   if (problem) return;
   setStatus(`Planning ${modelLabel} at ${run.height}×${run.width}…`);
   try {
-    drawSummary(await bridge.request('summary', { run }));
+    shownData.summary = await bridge.request('summary', { run });
+    shownData.run = run;
+    drawSummary(shownData.summary);
     await forwardPass();
     await paddingAnalysis(run);
     setStatus(`${modelLabel} at ${run.height}×${run.width}, ${modeLabel($('#mode').value)} padding.`);
@@ -261,6 +267,7 @@ let utilizationSize = null;
 
 async function paddingAnalysis(run) {
   const { problem, report, spec, map } = await bridge.request('padding', { run, colormap: sequentialColormap() });
+  shownData.padding = problem ? null : { report: report.ok ? report.value : null, map: map.ok ? map.value : null };
   showError($('#padding-error'), problem && `padlens cannot draw this model's utilization map: ${problem.message}`);
   $('#padding-body').hidden = Boolean(problem);
   if (problem) return;
@@ -541,6 +548,14 @@ async function start() {
     refresh();
   });
   $('#features-cancel').addEventListener('click', () => bridge.cancel());
+  initModelExports({
+    bridge,
+    link: () => {
+      writeHash();
+      return location.href;
+    },
+    data: () => ({ model: modelLabel, run: shownData.run ?? currentRun(), ...shownData, featureSets, colormap: sequentialColormap() }),
+  });
   $('#shared-scale').addEventListener('change', drawFeatures);
   // A link may name a demo and the mean feature maps' inputs, and ask for them (features=1).
   const linked = new URLSearchParams(location.hash.slice(1));

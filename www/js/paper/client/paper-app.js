@@ -15,6 +15,7 @@ import { backgroundCanvas, decodeImage } from '../../blindspots/client/images.js
 import { shiftChartHtml, shiftRates } from '../../blindspots/shared/shift-chart.js';
 import '../../blindspots/client/grid-view.js';
 import './map-figure.js';
+import { shareMapFigure, shareShift, shareValues } from './paper-exports.js';
 import { bandWidth, borderContrast, cardMetric, detectionCount, downsamplingLayers, lowestIndex, valueRange } from './measures.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -112,6 +113,7 @@ async function utilizationFigure(element, { arch, height, width, mode, colormap,
     },
   });
   map.bitmap.close();
+  shareMapFigure(element, { worker: figures, config: { arch, height, width, mode, colormap }, map, title: caption, link: explorerLink({ arch, height, width, mode, colormap }) });
   return map;
 }
 
@@ -332,6 +334,17 @@ function drawFeatures() {
       caption: `${shortLabel(demo)}: ${map.layer}, mean over channels and ${featureResult.samples} inputs`,
       describe: (r, c) => `row ${r}, column ${c}: ${formatNumber(map.values[r * map.size[1] + c], 4)}`,
     });
+    shareValues(i === 0 ? 'features-zeros' : 'features-mirror', {
+      engine,
+      stem: [demo.file.replace(/\.onnx$/, ''), map.layer, 'mean-features', `${featureResult.samples}samples`, `seed${featureResult.seed}`],
+      values: map.values,
+      size: map.size,
+      range,
+      colormap,
+      barTitle: 'mean value',
+      title: `${shortLabel(demo)}: ${map.layer}, mean over channels and ${featureResult.samples} inputs`,
+      link: () => $('#features-link').href,
+    });
     notes.push(`${escapeXml(shortLabel(demo))}: <strong>${formatPercent(borderContrast(map.values, map.size), 3)}</strong>`);
   }
   $('#features-summary').innerHTML = `The border ring's mean minus the interior's, as a share of the map's range (0: no line): ${notes.join(', ')}.`;
@@ -484,6 +497,17 @@ function showGrids(grids, settings) {
       caption: gridCaption(grid.demo, grid.placements),
       label: 'score',
     });
+    shareValues(i === 0 ? 'grid-zeros' : 'grid-mirror', {
+      engine,
+      stem: [grid.demo.file.replace(/\.onnx$/, ''), $('#blindspots-background').value, `${STIMULUS.name}${STIMULUS.size}`, `stride${grid.placements.stride}`, `${settings.score}-${settings.k}`, 'grid'],
+      values: grid.scores,
+      size: [grid.placements.rows, grid.placements.cols],
+      range,
+      colormap: sequential(),
+      barTitle: 'score',
+      title: gridCaption(grid.demo, grid.placements),
+      link: () => $('#blindspots-link').href,
+    });
   }
   $('#rates').innerHTML = grids
     .map((grid) => {
@@ -523,6 +547,7 @@ async function shiftExperiment(cell, lowest) {
   const element = $('#shift-chart');
   element.innerHTML = shiftChartHtml(curve, { width: Math.max(300, element.clientWidth || 600), threshold: settings.threshold, yLabel: 'score', yFromZero: true });
   $('#blindspots-link').href = blindSpotsLink({ ...finished, cell });
+  shareShift(curve, [demo.file.replace(/\.onnx$/, ''), 'shift', `y${corner[0]}`, `x${corner[1]}`], () => $('#blindspots-link').href);
 }
 
 function blindSpotsLink({ background, stride, settings, cell }) {

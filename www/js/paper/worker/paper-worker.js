@@ -6,6 +6,7 @@
 
 import { loadEngine } from '../../engine/engine.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
+import { mapPng } from '../../shared/map-png.js';
 
 /** @type {Map<string, any>} zoo name → Network */
 const networks = new Map();
@@ -96,5 +97,24 @@ const handlers = {
     }
   },
 };
+
+/**
+ * A download of the map `figure` shows, from its MapView (nothing is recomputed): 'npy' and
+ * 'csv' are the core's encoders; 'png' the map in its colours with the colour bar.
+ * payload: {figure, format, png?: {low, high, scale, colormap, barTitle, title}}.
+ */
+async function exportMap(engine, { figure, format, png }) {
+  const view = views.get(figure);
+  if (!view) throw new Error('this figure has no map yet');
+  let bytes;
+  if (format === 'npy') bytes = view.npy();
+  else if (format === 'csv') bytes = new TextEncoder().encode(view.csv());
+  else if (format === 'png') {
+    const blob = await mapPng({ rgba: view.rgba(), height: view.height, width: view.width, colorbar: engine.colorbar(png.colormap, 256), ...png });
+    bytes = new Uint8Array(await blob.arrayBuffer());
+  } else throw new Error(`unknown export format ${format}`);
+  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+}
+handlers.exportMap = exportMap;
 
 serve(loadEngine, handlers);
