@@ -262,3 +262,42 @@ test('<padlens-explainer> plays a preset, follows clicks and keys, and explains 
   assert.match(await page.locator('#explainer .embed-note').textContent(), /kernel/i);
   assert.deepEqual(log.errors, []);
 });
+
+/** Opens `toolbar`'s Embed dialog and returns its two snippets. */
+async function embedSnippetsOf(page, toolbar) {
+  const share = page.locator(toolbar);
+  await share.locator('button[data-action=embed]').click();
+  await share.locator('dialog').waitFor({ state: 'visible' });
+  const [element, iframe] = await share.locator('textarea').evaluateAll((areas) => areas.map((a) => a.value));
+  await page.keyboard.press('Escape');
+  return { element, iframe };
+}
+
+test('every view\'s Embed button gives the snippets of what is on screen, and the iframe draws it', async () => {
+  const site = env.site.origin;
+  const cases = [
+    // [page, how to wait, toolbar, element expected]
+    ['/index.html#arch=resnet50&h=64&w=64&compare=1&b.arch=resnet50&b.h=65&b.w=65', (p) => waitIdle(p), '#map-b padlens-share', '<padlens-map network="resnet50" size="64" compare-size="65"></padlens-map>'],
+    ['/explain.html#h=6&w=6&k=3&s=2&d=1&p=1&mode=zeros&px=5,5&step=1', (p) => waitIdle(p), '#share-explain', '<padlens-explainer size="6" kernel="3" stride="2" dilation="1" padding="1" mode="zeros" pixel="5,5" step="1" colormap="viridis"></padlens-explainer>'],
+    ['/blindspots.html#demo=detector-zeros-224.onnx&stride=64&compare=1&bmode=reflect', (p) => p.waitForFunction(() => /^\d+ placements in /.test(document.querySelector('#run-status').textContent), null, { timeout: 120000 }), '#share-grid-b', /^<padlens-grid model="detector-zeros-224\.onnx" size="224" padding="reflect" .*stride="64".*><\/padlens-grid>$/],
+    ['/model.html#demo=resnet18-narrow.onnx', (p) => p.waitForSelector('#open-explorer[href*="spec="]', { state: 'attached', timeout: 60000 }), '#share-padding', /^<padlens-map spec="\{.*\}" size="224"><\/padlens-map>$/],
+    ['/paper.html', (p) => p.waitForFunction(() => document.querySelector('#foveation').dataset.state === 'done', null, { timeout: 60000 }), 'padlens-share[id^=share-]', '<padlens-map network="vgg19" size="512"></padlens-map>'],
+  ];
+  for (const [address, ready, toolbar, expected] of cases) {
+    const { page, log, context } = await openPage(env.browser, site, address);
+    await ready(page);
+    const { element, iframe } = await embedSnippetsOf(page, `${toolbar} >> nth=0`);
+    const [script, tag] = element.split('\n');
+    assert.equal(script, `<script type="module" src="${site}/js/embed/padlens-embed.js"></script>`, address);
+    if (expected instanceof RegExp) assert.match(tag, expected, address);
+    else assert.equal(tag, expected, address);
+    // The iframe's address draws the same figure.
+    const src = /src="([^"]+)"/.exec(iframe)[1].replace(/&amp;/g, '&');
+    const { page: frame } = await openPage(env.browser, site, src.slice(site.length));
+    await frame.waitForSelector('[data-status=idle]', { state: 'attached', timeout: 120000 });
+    const shown = await frame.locator('padlens-map, padlens-explainer, padlens-grid').evaluate((el) => el.outerHTML.replace(' data-status="idle"', ''));
+    assert.equal(shown, tag, `${address}: the iframe shows the element`);
+    assert.deepEqual(log.errors, [], address);
+    await context.close();
+  }
+});

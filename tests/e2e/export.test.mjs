@@ -243,22 +243,31 @@ test('the toolbar: keyboard, labels, and the Embed dialog with both snippets', a
   const { page, context, log } = await openPage(env.browser, env.origin, '/#arch=resnet18&h=20&w=21&mode=zeros');
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.origin });
   await waitIdle(page);
-  // The lead's pages give the snippets; here a dummy callback stands in.
-  await page.evaluate(() => {
-    const share = document.querySelector('#map-a padlens-share');
-    share.configure({ link: () => location.href, downloads: () => [], embed: () => ({ element: '<padlens-map network="resnet18"></padlens-map>', iframe: '<iframe src="embed.html#x"></iframe>' }) });
-  });
   const share = page.locator('#map-a padlens-share');
   assert.equal(await share.locator('.bar').getAttribute('aria-label'), 'Share and export: map A');
   await share.locator('button[data-action=embed]').click();
   const dialog = share.locator('dialog');
   await dialog.waitFor({ state: 'visible' });
   assert.equal(await dialog.evaluate((d) => d.open), true);
-  assert.equal(await share.locator('textarea').first().inputValue(), '<padlens-map network="resnet18"></padlens-map>');
-  assert.equal(await share.locator('textarea').nth(1).inputValue(), '<iframe src="embed.html#x"></iframe>');
+  // The snippets of the view on screen (js/embed/shared/snippets.js).
+  const element = `<script type="module" src="${env.origin}/js/embed/padlens-embed.js"></script>\n<padlens-map network="resnet18" size="20x21" padding="zeros"></padlens-map>`;
+  assert.equal(await share.locator('textarea').first().inputValue(), element);
+  const iframe = await share.locator('textarea').nth(1).inputValue();
+  assert.match(iframe, new RegExp(`^<iframe src="${env.origin}/embed\\.html#view=map&amp;arch=resnet18&amp;h=20&amp;w=21&amp;`));
   await share.locator('dialog button[data-copy]').nth(1).click();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '<iframe src="embed.html#x"></iframe>');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), iframe);
   assert.equal(await share.locator('dialog .note').textContent(), 'Copied.');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  // A view that cannot be embedded says why, with no snippet.
+  await page.evaluate(() => {
+    const bar = document.querySelector('#map-a padlens-share');
+    bar.configure({ link: () => location.href, downloads: () => [], embed: () => ({ ok: false, reason: 'Not this one.' }) });
+  });
+  await share.locator('button[data-action=embed]').click();
+  await dialog.waitFor({ state: 'visible' });
+  assert.equal(await share.locator('dialog .embed-reason').textContent(), 'Not this one.');
+  assert.equal(await share.locator('dialog .snippet').first().isVisible(), false);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
 

@@ -5,7 +5,7 @@
 //   share.configure({
 //     link: () => string,
 //     downloads: () => [{label, filename, mime, make: () => Promise<Blob|Uint8Array|string>}],
-//     embed: null | (() => ({element: string, iframe: string})),
+//     embed: null | (() => ({ok: true, snippets: {element, iframe}} | {ok: false, reason})),
 //   })
 //
 // Every callback is called when the reader acts, so what is copied or saved is what is on
@@ -24,7 +24,8 @@
  * @typedef {object} ShareConfig
  * @property {(() => string)|null} [link] the URL that reproduces exactly this view
  * @property {(() => Download[])|null} [downloads]
- * @property {(() => {element: string, iframe: string})|null} [embed]
+ * @property {(() => ({ok: true, snippets: {element: string, iframe: string}} | {ok: false, reason: string}))|null} [embed]
+ *   the view's snippets (js/embed/shared/snippets.js), or why it cannot be embedded
  */
 
 const STYLESHEET = new URL('./share-menu.css', import.meta.url).href;
@@ -89,7 +90,8 @@ class PadlensShare extends HTMLElement {
       </label>
       <dialog aria-labelledby="${id}-title">
         <h2 id="${id}-title">Embed this view</h2>
-        <p>Put the element in a page that loads <code>padlens-embed.js</code>, or the iframe anywhere.</p>
+        <p class="embed-how">Put the element in a page that loads <code>padlens-embed.js</code>, or the iframe anywhere.</p>
+        <p class="embed-reason" hidden></p>
         <div class="snippet">
           <label for="${id}-element">Element</label>
           <textarea id="${id}-element" readonly rows="3"></textarea>
@@ -246,11 +248,17 @@ class PadlensShare extends HTMLElement {
   }
 
   #openEmbed() {
-    const { element, iframe } = this.#config.embed();
-    this.#els.element.value = element;
-    this.#els.iframe.value = iframe;
+    const made = this.#config.embed();
+    const { dialog } = this.#els;
+    // A view that holds the reader's own files cannot be embedded: the dialog says why.
+    for (const part of dialog.querySelectorAll('.snippet, .embed-how')) part.hidden = !made.ok;
+    const reason = dialog.querySelector('.embed-reason');
+    reason.hidden = made.ok;
+    reason.textContent = made.ok ? '' : made.reason;
+    this.#els.element.value = made.ok ? made.snippets.element : '';
+    this.#els.iframe.value = made.ok ? made.snippets.iframe : '';
     this.#els.dialogNote.textContent = '';
-    this.#els.dialog.showModal();
+    dialog.showModal();
   }
 }
 

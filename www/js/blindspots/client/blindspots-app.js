@@ -12,6 +12,7 @@ import { backgroundCanvas, decodeImage } from './images.js';
 import { shiftChartHtml, shiftRates } from '../shared/shift-chart.js';
 import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import './grid-view.js';
+import { embedOf } from '../../embed/shared/snippets.js';
 import { gridProfiles } from '../shared/grid-draw.js';
 import { csvTable, fileName, jsonText, standaloneSvg } from '../../shared/export.js';
 import { mapPng } from '../../shared/map-png.js';
@@ -789,8 +790,21 @@ function initExports() {
     writeHash();
     return location.href;
   };
+  // Grid A is the page's view; grid B is the same with B's model and padding; B − A has no
+  // element of its own.
+  const sideB = () => {
+    const url = new URL(link());
+    const params = new URLSearchParams(url.hash.slice(1));
+    const state = readState();
+    params.set('demo', state.bdemo || state.demo);
+    if (state.bmode) params.set('mode', state.bmode);
+    else params.delete('mode');
+    url.hash = params.toString();
+    return url.href;
+  };
+  const embeds = { A: embedOf(link, catalog), B: embedOf(sideB, catalog), diff: null };
   for (const share of document.querySelectorAll('padlens-share[data-grid]')) {
-    share.configure({ link, downloads: () => gridDownloads(share.dataset.grid), embed: null });
+    share.configure({ link, downloads: () => gridDownloads(share.dataset.grid), embed: embeds[share.dataset.grid] });
   }
   $('#share-rates').configure({
     link,

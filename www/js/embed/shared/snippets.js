@@ -5,6 +5,7 @@
 
 import { decodeHash as decodeMapHash, describe } from '../../explorer/shared/state.js';
 import { decodeHash as decodeExplainerHash } from '../../explainer/shared/model.js';
+import { SITE_ROOT } from '../../shared/site-root.js';
 import { elementSnippet, explainerAttributesOf, gridAttributesOf, mapAttributesOf } from './attributes.js';
 
 /** The Blind spots page's menu value for a model file the reader opened (blindspots-app.js USER_FILE). */
@@ -69,4 +70,14 @@ export function embedSnippets(address, site, catalog) {
   const frame = `${new URL('embed.html', site).href}#view=${made.view}${params.size ? `&${params}` : ''}`;
   const iframe = `<iframe src="${frame.replace(/&/g, '&amp;')}" title="${made.title.replace(/"/g, '&quot;')}" width="100%" height="${made.height}" loading="lazy"></iframe>`;
   return { ok: true, snippets: { element, iframe } };
+}
+
+/**
+ * A <padlens-share> toolbar's `embed` callback: the snippets of the view `link` reproduces,
+ * on this site (site-root.js), at the moment the reader asks.
+ * @param {() => string} link @param {object} catalog the core's catalogue
+ * @returns {() => ReturnType<typeof embedSnippets>}
+ */
+export function embedOf(link, catalog) {
+  return () => embedSnippets(link(), SITE_ROOT, catalog);
 }

@@ -6,6 +6,7 @@
 import { fileName, jsonText, sizeName } from '../../shared/export.js';
 import { mapPng } from '../../shared/map-png.js';
 import '../../shared/share-menu.js';
+import { embedOf } from '../../embed/shared/snippets.js';
 
 /** A layer in file-name form, e.g. `k3s1d1p1-zeros`. */
 const layerName = (l) => `k${l.kernel}s${l.stride}d${l.dilation}p${l.padding}-${l.mode}`;
@@ -62,6 +63,6 @@ export function initExplainExports({ engine, view, link }) {
       });
       return out;
     },
-    embed: null,
+    embed: () => embedOf(link, engine().catalog())(),
   });
 }

@@ -6,6 +6,7 @@
 import { analysisData } from '../../analysis/client/analysis.js';
 import { csvTable, fileName, jsonText, objectsCsv, sizeName, standaloneSvg } from '../../shared/export.js';
 import '../../shared/share-menu.js';
+import { embedOf } from '../../embed/shared/snippets.js';
 import { networkName } from '../shared/state.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -84,7 +85,8 @@ export function initExports({ bridge, figure, link, state, shown, ratio, maps, c
           { label: `CSV — ${what}, one line per row`, filename: fileName(stem, 'csv'), mime: 'text/csv', make: () => ask(key, 'csv') },
         ];
       },
-      embed: null,
+      // The whole view (A, B and their ratio, in compare mode): one element draws it.
+      embed: embedOf(link, catalog),
     });
   }
 

@@ -264,8 +264,11 @@ async function forwardPass() {
 
 /** The size of the utilization map shown, for hover readings. */
 let utilizationSize = null;
+/** The explorer's view of the model's projection (its network spec), or null without one. */
+let projectionView = null;
 
 async function paddingAnalysis(run) {
+  projectionView = null;
   const { problem, report, spec, map } = await bridge.request('padding', { run, colormap: sequentialColormap() });
   shownData.padding = problem ? null : { report: report.ok ? report.value : null, map: map.ok ? map.value : null };
   showError($('#padding-error'), problem && `padlens cannot draw this model's utilization map: ${problem.message}`);
@@ -277,6 +280,7 @@ async function paddingAnalysis(run) {
     const params = new URLSearchParams({ arch: 'custom', spec: spec.value, h: String(run.height), w: String(run.width) });
     if (run.mode) params.set('mode', run.mode);
     link.href = `index.html#${params}`;
+    projectionView = link.href;
   }
   const report$ = $('#uneven-report');
   report$.hidden = !report.ok;
@@ -554,6 +558,8 @@ async function start() {
       writeHash();
       return location.href;
     },
+    embedLink: () => projectionView,
+    catalog: () => catalog,
     data: () => ({ model: modelLabel, run: shownData.run ?? currentRun(), ...shownData, featureSets, colormap: sequentialColormap() }),
   });
   $('#shared-scale').addEventListener('change', drawFeatures);

@@ -5,6 +5,7 @@
 
 import { csvTable, fileName, jsonText, objectsCsv, sizeName } from '../../shared/export.js';
 import '../../shared/share-menu.js';
+import { embedOf } from '../../embed/shared/snippets.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -12,22 +13,31 @@ const $ = (selector) => document.querySelector(selector);
  * @param {object} page
  * @param {import('../../shared/bridge.js').WorkerBridge} page.bridge the model worker
  * @param {() => string} page.link the URL of the view on screen
+ * @param {() => string|null} page.embedLink the explorer's view of the model's projection
+ *   (a network spec), which is what an embedded figure can draw of it; null without one
+ * @param {() => object} page.catalog the core's catalogue
  * @param {() => {model: string, run: {height: number, width: number, mode?: string}, summary: object|null,
  *   padding: {report: object|null, map: {size: [number, number], colours: {low: number, high: number}, summary: object}|null}|null,
  *   featureSets: {mode: string, maps: {layer: string, size: [number, number], values: number[]}[]}[],
  *   filters: object[]|null, colormap: string}} page.data what the page shows
  */
-export function initModelExports({ bridge, link, data }) {
+export function initModelExports({ bridge, link, embedLink, catalog, data }) {
   const stem = (...more) => {
     const { model, run } = data();
     return [model.replace(/\.onnx$/i, ''), sizeName(run.height, run.width), run.mode ?? 'own', ...more];
   };
-  const share = (id, label, downloads) => {
+  // What a reader's model gives a page elsewhere: its projection's utilization map, as the
+  // explorer draws it from the spec (the ONNX file itself stays on the reader's computer).
+  const embed = () => {
+    const address = embedLink();
+    return address ? embedOf(() => address, catalog())() : { ok: false, reason: 'This model has no utilization map to embed: padlens could not project it into a network spec.' };
+  };
+  const share = (id, label, downloads, { embeddable = false } = {}) => {
     const element = document.createElement('padlens-share');
     element.id = id;
     element.setAttribute('label', label);
     $(`#${id.replace('share-', '')}-title`).after(element);
-    element.configure({ link, downloads, embed: null });
+    element.configure({ link, downloads, embed: embeddable ? embed : null });
   };
 
   share('share-summary', 'summary', () => {
@@ -57,7 +67,7 @@ export function initModelExports({ bridge, link, data }) {
       );
     }
     return out;
-  });
+  }, { embeddable: true });
 
   share('share-features', 'mean feature maps', () => {
     const { featureSets } = data();

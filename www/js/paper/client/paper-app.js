@@ -113,7 +113,7 @@ async function utilizationFigure(element, { arch, height, width, mode, colormap,
     },
   });
   map.bitmap.close();
-  shareMapFigure(element, { worker: figures, config: { arch, height, width, mode, colormap }, map, title: caption, link: explorerLink({ arch, height, width, mode, colormap }) });
+  shareMapFigure(element, { worker: figures, config: { arch, height, width, mode, colormap }, map, title: caption, link: explorerLink({ arch, height, width, mode, colormap }), catalog });
   return map;
 }
 
@@ -507,6 +507,14 @@ function showGrids(grids, settings) {
       barTitle: 'score',
       title: gridCaption(grid.demo, grid.placements),
       link: () => $('#blindspots-link').href,
+      // The link compares the two detectors; this grid is the one of its own detector.
+      embedLink: () => {
+        const url = new URL($('#blindspots-link').href);
+        const params = new URLSearchParams(url.hash.slice(1));
+        params.set('demo', grid.demo.file);
+        url.hash = params.toString();
+        return url.href;
+      },
     });
   }
   $('#rates').innerHTML = grids

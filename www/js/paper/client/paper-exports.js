@@ -7,6 +7,7 @@
 import { csvTable, fileName, jsonText, sizeName, standaloneSvg } from '../../shared/export.js';
 import { mapPng } from '../../shared/map-png.js';
 import '../../shared/share-menu.js';
+import { embedOf } from '../../embed/shared/snippets.js';
 
 /**
  * Sets up the toolbar under a utilization-map figure (`#share-<figure id>`) for the map it shows.
@@ -17,21 +18,23 @@ import '../../shared/share-menu.js';
  * @param {{size: [number, number], colours: {low: number, high: number}}} options.map what the worker drew
  * @param {string} options.title the figure's caption
  * @param {string} options.link the figure's view in the explorer (relative to this page)
+ * @param {object} options.catalog the core's catalogue, for the embed snippets
  */
-export function shareMapFigure(element, { worker, config, map, title, link }) {
+export function shareMapFigure(element, { worker, config, map, title, link, catalog }) {
   // Beside the figure in the page (paper.html), reconfigured for each new map.
   const share = document.getElementById(`share-${element.id}`);
   const stem = [config.arch, sizeName(config.height, config.width), config.mode || 'own'];
   const ask = async (format, figure) => new Uint8Array((await worker.request('exportMap', { figure: element.id, format, png: figure })).bytes);
   const png = { low: map.colours.low, high: map.colours.high, scale: 'linear', colormap: config.colormap, barTitle: '÷ max', title };
+  const address = () => new URL(link, location.href).href;
   share.configure({
-    link: () => new URL(link, location.href).href,
+    link: address,
     downloads: () => [
       { label: 'PNG — the map with its colour bar', filename: fileName(stem, 'png'), mime: 'image/png', make: () => ask('png', png) },
       { label: `NPY — raw counts, ${map.size[0]}×${map.size[1]} f64`, filename: fileName(stem, 'npy'), mime: 'application/octet-stream', make: () => ask('npy') },
       { label: 'CSV — raw counts, one line per row', filename: fileName(stem, 'csv'), mime: 'text/csv', make: () => ask('csv') },
     ],
-    embed: null,
+    embed: embedOf(address, catalog),
   });
 }
 
@@ -46,8 +49,10 @@ export function shareMapFigure(element, { worker, config, map, title, link }) {
  * @param {[number, number]} options.range the colour bar's low and high @param {string} options.colormap
  * @param {string} options.barTitle @param {string} options.title
  * @param {() => string} options.link the URL of the page that explores it
+ * @param {(() => string)|null} [options.embedLink] the site view this figure embeds as (a
+ *   detectability grid's; the Model page's feature maps have no element), or null
  */
-export function shareValues(id, { engine, stem, values, size, range, colormap, barTitle, title, link }) {
+export function shareValues(id, { engine, stem, values, size, range, colormap, barTitle, title, link, embedLink = null }) {
   const [height, width] = size;
   document.getElementById(`share-${id}`).configure({
     link,
@@ -61,7 +66,7 @@ export function shareValues(id, { engine, stem, values, size, range, colormap, b
       { label: `NPY — the values, ${height}×${width} f64`, filename: fileName(stem, 'npy'), mime: 'application/octet-stream', make: async () => engine.npy(values, [height, width]) },
       { label: 'CSV — the values, one line per row', filename: fileName(stem, 'csv'), mime: 'text/csv', make: async () => engine.csvGrid(values, height, width) },
     ],
-    embed: null,
+    embed: embedLink ? embedOf(embedLink, engine.catalog()) : null,
   });
 }
 
