@@ -206,6 +206,16 @@ test('explorer: copy link, its refused-clipboard fallback, profiles, summary, re
   depth.forEach((d, i) => assert.equal(d.layer, diagnosis.depth_profile[i].layer));
   assertStandaloneSvg(await parseSvg(page, (await download(page, '#depth padlens-share', /\.svg$/)).bytes.toString()));
 
+  // Boundary marginalization of A's map: the figures on screen, and the band diagram.
+  const margin = await download(page, '#marginalization > padlens-share', /\.json$/);
+  const figures = JSON.parse(margin.bytes.toString());
+  assert.match(margin.name, /_marginalization_tau0\.5\.json$/);
+  assert.equal(await page.textContent('#margin-current [data-field=band]'), figures.band.join(', '));
+  const [marginRow] = csvObjects((await download(page, '#marginalization > padlens-share', /\.csv$/)).bytes);
+  assert.equal(Number(marginRow.share), figures.share);
+  assert.equal(Number(marginRow.band_right), figures.band[3]);
+  assertStandaloneSvg(await parseSvg(page, (await download(page, '#marginalization > padlens-share', /band\.svg$/)).bytes.toString()));
+
   // The sweep: nothing to download before one runs; then the CLI's columns.
   await page.locator('#sweep padlens-share summary').click();
   assert.match(await page.locator('#sweep padlens-share .menu').textContent(), /Nothing on screen/);
@@ -359,6 +369,13 @@ test('model page: the utilization map from the worker, the report, feature maps 
   const filterCsv = csvObjects((await download(page, '#share-filters', /\.csv$/)).bytes);
   assert.equal(filterCsv.length, filters.reduce((n, f) => n + f.values.length, 0));
   assert.equal(Number(filterCsv[0].value), filters[0].values[0]);
+  // The forward pass: the table's largest values, with the output they are of.
+  await page.waitForSelector('#top-outputs tbody tr');
+  const forward = JSON.parse((await download(page, '#share-forward', /\.json$/)).bytes);
+  assert.equal(forward.top.length, await page.locator('#top-outputs tbody tr').count());
+  assert.equal(String(forward.top[0].index), await page.textContent('#top-outputs tbody tr:first-child td:first-child'));
+  const forwardCsv = csvObjects((await download(page, '#share-forward', /\.csv$/)).bytes);
+  assert.deepEqual(forwardCsv.map((row) => Number(row.value)), forward.top.map((p) => p.logit));
   assert.deepEqual(log.errors, []);
   await context.close();
 });
@@ -414,6 +431,17 @@ test('paper: each utilization figure exports its map as the core encodes it, and
   const shift = await download(page, '#share-shift-chart', /\.csv$/);
   assert.match(shift.bytes.toString(), /^direction,shift,score\n/);
   assertStandaloneSvg(await parseSvg(page, (await download(page, '#share-shift-chart', /\.svg$/)).bytes.toString()));
+
+  // The mean filters of the three detectors, and the AP table with the paper's quoted rows.
+  const filters = JSON.parse((await download(page, '#share-filters', /\.json$/)).bytes);
+  assert.deepEqual([...new Set(filters.map((f) => f.model))], ['detector-mirror-224.onnx', 'detector-zeros-224.onnx', 'detector-zeros-225.onnx']);
+  const filterRows = csvObjects((await download(page, '#share-filters', /\.csv$/)).bytes);
+  assert.equal(filterRows.length, filters.reduce((n, f) => n + f.values.length, 0));
+  assert.equal(Number(filterRows[0].value), filters[0].values[0]);
+  const ap = csvObjects((await download(page, '#share-ap', /\.csv$/)).bytes);
+  assert.deepEqual(ap.map((row) => row.source), ['model card detector-zeros-224.json', 'model card detector-mirror-224.json', 'model card detector-zeros-225.json', 'the paper (quoted)', 'the paper (quoted)']);
+  assert.equal(Number(ap[3].ap50), 0.4958);
+  assert.equal(await page.locator('#ap-ours tr').count(), 3);
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -152,3 +152,17 @@ export function standaloneSvg(svg, title) {
   const markup = new XMLSerializer().serializeToString(copy);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${markup}\n`;
 }
+
+/**
+ * Mean filters (the core's `meanFilters()`) as CSV, one row per weight: its layer, row and
+ * column, and the filter's asymmetry; with `model`, each filter's model first.
+ * @param {{layer: string, kernel: [number, number], values: ArrayLike<number>, left_right: number, top_bottom: number, model?: string}[]} filters
+ * @param {{withModel?: boolean}} [options]
+ * @returns {string}
+ */
+export function filtersCsv(filters, { withModel = false } = {}) {
+  return csvTable(
+    [...(withModel ? ['model'] : []), 'layer', 'row', 'column', 'value', 'left_right', 'top_bottom'],
+    filters.flatMap((f) => Array.from(f.values, (v, i) => [...(withModel ? [f.model] : []), f.layer, String(Math.floor(i / f.kernel[1])), String(i % f.kernel[1]), v, f.left_right, f.top_bottom])),
+  );
+}

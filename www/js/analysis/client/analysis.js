@@ -75,15 +75,17 @@ let runOnAnalyse = false; // a link asked for a sweep: start it with the next an
 let mapSize = null;
 /** The uneven-padding report on screen (the core's diagnosis), for its downloads. */
 let diagnosis = null;
+/** The map's marginalization figures on screen (the core's, with the size and τ), or null. */
+let marginalization = null;
 
 /**
  * What these sections show, for their downloads (exports.js): the report (the core's
  * diagnosis, with its depth profile) and the sweep with the τ it ran at, each null until
  * there is one.
- * @returns {{diagnosis: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[], threshold: number}|null}}
+ * @returns {{diagnosis: object|null, marginalization: object|null, sweep: {series: import('./sweep-chart.js').SweepSeries[], sizes: number[], threshold: number}|null}}
  */
 export function analysisData() {
-  return { diagnosis, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes, threshold: sweepRun.threshold } };
+  return { diagnosis, marginalization, sweep: sweepRun && { series: sweepRun.series, sizes: sweepRun.sizes, threshold: sweepRun.threshold } };
 }
 
 /**
@@ -254,7 +256,8 @@ export async function analyse(state) {
   if (result.marginalization) {
     const point = result.marginalization.ok ? result.marginalization.value : { error: result.marginalization.problem.message };
     // The figures carry the size they were computed at, for the to-scale diagram.
-    showMargin(point.error ? null : { ...point, height: query.height, width: query.width });
+    marginalization = point.error ? null : { ...point, height: query.height, width: query.width, threshold: sweep.threshold };
+    showMargin(marginalization);
     if (newest) showError(els.marginError, point.error ? `No figures for this input: ${point.error}` : null);
   }
   if (newest) setStatus('idle');

@@ -167,6 +167,24 @@ export function initExports({ bridge, figure, link, state, shown, ratio, maps, c
     embed: null,
   });
 
+  // Boundary marginalization of A's map: the core's figures (with the size and τ they are
+  // for) and the band diagram drawn to scale.
+  toolbar('boundary marginalization', (el) => $('#marginalization .panel-head').after(el)).configure({
+    link,
+    downloads: () => {
+      const { marginalization: m } = analysisData();
+      if (!m) return [];
+      const stem = [...configParts(state().a), 'marginalization', `tau${m.threshold}`];
+      const row = { share: m.share, band_top: m.band[0], band_bottom: m.band[1], band_left: m.band[2], band_right: m.band[3], band_max: m.band_max, band_relative: m.band_relative, height: m.height, width: m.width, threshold: m.threshold };
+      return [
+        { label: 'JSON — the figures', filename: fileName(stem, 'json'), mime: 'application/json', make: async () => jsonText(m) },
+        { label: 'CSV — the figures, one row', filename: fileName(stem, 'csv'), mime: 'text/csv', make: async () => objectsCsv([row]) },
+        { label: 'SVG — the band, to scale', filename: fileName([...stem, 'band'], 'svg'), mime: 'image/svg+xml', make: async () => standaloneSvg(svgOf('#band-diagram'), `Marginalized band: ${stem.join(' ')}`) },
+      ];
+    },
+    embed: null,
+  });
+
   // The sweep: one row per series and size, with the CLI's `sweep` columns.
   const sweepCsv = (sweep) => {
     const two = sweep.series.length > 1;

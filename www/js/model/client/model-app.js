@@ -26,7 +26,7 @@ let demos = [];
 /** The user's image (ImageData) when "your image" is chosen. */
 let uploaded = null;
 /** What the summary, the padding section and the filters show, for their downloads. */
-const shownData = { summary: null, padding: null, filters: null, run: null };
+const shownData = { summary: null, padding: null, filters: null, run: null, forward: null };
 
 const bridge = new WorkerBridge(WORKER_URL, {
   onRestart: () => {
@@ -229,6 +229,7 @@ async function forwardPass() {
   if (!image) {
     $('#forward-label').textContent = 'Choose an image file.';
     $('#top-outputs').replaceChildren();
+    shownData.forward = null;
     return;
   }
   const preview = $('#image-preview');
@@ -241,6 +242,8 @@ async function forwardPass() {
     { run, image: { data, width: image.width, height: image.height }, normalization: $('#normalization').value, top: 5 },
     { transfer: [data] },
   );
+  // What the table shows, with what it was computed from, for the downloads.
+  shownData.forward = { image: $('#image-choice').value, normalization: $('#normalization').value, output: result.output, shape: result.shape, top: result.top };
   const swapped = $('#mode').value !== OWN ? ` — same weights, padding swapped at inference (${modeLabel($('#mode').value)})` : '';
   $('#forward-label').textContent = `Output ${result.output} (${result.shape.join('×')}): its 5 largest values (flat indices), softmax over all ${result.shape.reduce((n, d) => n * d, 1)} of its values${swapped}.`;
   const table = $('#top-outputs');

@@ -3,7 +3,7 @@
 // values stay in the model worker, which encodes them with the core (the CLI's bytes for
 // `padlens utilization --model …`); the feature maps and filters are values the page holds.
 
-import { csvTable, fileName, jsonText, objectsCsv, sizeName } from '../../shared/export.js';
+import { csvTable, fileName, filtersCsv, jsonText, objectsCsv, sizeName } from '../../shared/export.js';
 import '../../shared/share-menu.js';
 import { embedOf } from '../../embed/shared/snippets.js';
 
@@ -19,7 +19,8 @@ const $ = (selector) => document.querySelector(selector);
  * @param {() => {model: string, run: {height: number, width: number, mode?: string}, summary: object|null,
  *   padding: {report: object|null, map: {size: [number, number], colours: {low: number, high: number}, summary: object}|null}|null,
  *   featureSets: {mode: string, maps: {layer: string, size: [number, number], values: number[]}[]}[],
- *   filters: object[]|null, colormap: string}} page.data what the page shows
+ *   filters: object[]|null, forward: {image: string, normalization: string, output: string, shape: number[],
+ *   top: {index: number, probability: number, logit: number}[]}|null, colormap: string}} page.data what the page shows
  */
 export function initModelExports({ bridge, link, embedLink, catalog, data }) {
   const stem = (...more) => {
@@ -69,6 +70,16 @@ export function initModelExports({ bridge, link, embedLink, catalog, data }) {
     return out;
   }, { embeddable: true });
 
+  share('share-forward', 'forward pass', () => {
+    const { forward } = data();
+    if (!forward) return [];
+    const name = stem('forward', forward.image);
+    return [
+      { label: 'JSON — the output and its largest values', filename: fileName(name, 'json'), mime: 'application/json', make: async () => jsonText(forward) },
+      { label: 'CSV — the largest values', filename: fileName(name, 'csv'), mime: 'text/csv', make: async () => csvTable(['index', 'probability', 'value'], forward.top.map((p) => [String(p.index), p.probability, p.logit])) },
+    ];
+  });
+
   share('share-features', 'mean feature maps', () => {
     const { featureSets } = data();
     if (!featureSets.length) return [];
@@ -100,11 +111,7 @@ export function initModelExports({ bridge, link, embedLink, catalog, data }) {
         label: 'CSV — one row per weight (layer, row, column)',
         filename: fileName(name, 'csv'),
         mime: 'text/csv',
-        make: async () =>
-          csvTable(
-            ['layer', 'row', 'column', 'value', 'left_right', 'top_bottom'],
-            filters.flatMap((f) => Array.from(f.values, (v, i) => [f.layer, String(Math.floor(i / f.kernel[1])), String(i % f.kernel[1]), v, f.left_right, f.top_bottom])),
-          ),
+        make: async () => filtersCsv(filters),
       },
     ];
   });

@@ -15,7 +15,7 @@ import { backgroundCanvas, decodeImage } from '../../blindspots/client/images.js
 import { shiftChartHtml, shiftRates } from '../../blindspots/shared/shift-chart.js';
 import '../../blindspots/client/grid-view.js';
 import './map-figure.js';
-import { shareMapFigure, shareShift, shareValues } from './paper-exports.js';
+import { shareAp, shareFilters, shareMapFigure, shareShift, shareValues } from './paper-exports.js';
 import { bandWidth, borderContrast, cardMetric, detectionCount, downsamplingLayers, lowestIndex, valueRange } from './measures.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -186,6 +186,9 @@ async function uneven() {
   }
 }
 
+/** The mean filters on show, by model (for their downloads). */
+const shownFilters = [];
+
 /** One model's mean filters at its down-sampling layers, as a row of small figures. */
 async function filterRow(file) {
   const row = document.createElement('div');
@@ -200,6 +203,7 @@ async function filterRow(file) {
     const strided = downsamplingLayers(opened.layers, opened.declared);
     const filters = opened.filters.filter((f) => strided.has(f.layer));
     if (filters.length === 0) throw new Error('it has no down-sampling layer with a kernel of 2×2 or more.');
+    shownFilters.push(...filters.map((f) => ({ model: file, ...f, values: Array.from(f.values) })));
     const list = document.createElement('div');
     list.className = 'filter-list';
     row.append(list);
@@ -232,7 +236,9 @@ async function filterRow(file) {
 }
 
 async function unevenSection() {
+  shownFilters.length = 0;
   const results = await Promise.allSettled([uneven(), ...[ZEROS, ZEROS_EVEN, MIRROR].map(filterRow)]);
+  shareFilters([...shownFilters].sort((a, b) => a.model.localeCompare(b.model)), () => location.href);
   setState('uneven', results.every((r) => r.status === 'fulfilled') ? 'done' : 'failed');
 }
 
@@ -570,6 +576,9 @@ function blindSpotsLink({ background, stride, settings, cell }) {
 
 // ---- average precision ----
 
+/** The model cards' figures the AP table shows, in its column order. */
+const AP_FIELDS = ['ap20', 'ap50', 'ap75', 'detection_rate'];
+
 async function apTable() {
   const withCards = index.models.filter((m) => m.card);
   if (withCards.length === 0) throw new Error('This copy of padlens bundles no model cards.');
@@ -577,17 +586,26 @@ async function apTable() {
     withCards.map(async (demo) => {
       const response = await fetch(new URL(demo.card, MODELS_URL)).catch(() => null);
       const card = response?.ok ? await response.json() : null;
-      const cells = ['ap20', 'ap50', 'ap75', 'detection_rate'].map((field) => {
+      const cells = AP_FIELDS.map((field) => {
         const metric = card && cardMetric(card, field);
         if (!metric) return '<td>—</td>';
         const spread = metric.runs > 1 ? `<br><small>${formatPercent(metric.low)}–${formatPercent(metric.high)} over ${metric.runs} runs</small>` : '';
         return `<td>${formatPercent(metric.shipped)}${spread}</td>`;
       });
       const missing = card ? '' : ' <small>(model card not found)</small>';
-      return `<tr><th scope="row">padlens, ${escapeXml(shortLabel(demo))}${missing}</th>${cells.join('')}</tr>`;
+      const data = { detector: demo.file, source: card ? `model card ${demo.card}` : 'model card not found', metrics: Object.fromEntries(AP_FIELDS.map((f) => [f, card && cardMetric(card, f)])) };
+      return { html: `<tr><th scope="row">padlens, ${escapeXml(shortLabel(demo))}${missing}</th>${cells.join('')}</tr>`, data };
     }),
   );
-  $('#ap-ours').innerHTML = rows.join('');
+  $('#ap-ours').innerHTML = rows.map((r) => r.html).join('');
+  // The paper's own figures, read from the rows the page quotes them in (one copy of them).
+  const quoted = [...document.querySelectorAll('#ap-table tbody.quoted tr')].map((tr) => {
+    // "49.58%" as 49.58e-2, which parses to the nearest double of 0.4958 (÷ 100 does not).
+    const values = [...tr.querySelectorAll('td')].map((td) => (/^[\d.]+%$/.test(td.textContent) ? Number(`${td.textContent.slice(0, -1)}e-2`) : null));
+    const metrics = Object.fromEntries(AP_FIELDS.map((f, i) => [f, values[i] === null ? null : { shipped: values[i], low: values[i], high: values[i], runs: 1 }]));
+    return { detector: tr.querySelector('th').textContent, source: 'the paper (quoted)', metrics };
+  });
+  shareAp([...rows.map((r) => r.data), ...quoted], () => location.href);
 }
 
 // ---- start ----

@@ -4,7 +4,7 @@
 // detectability grids, whose values the page holds, through the same core encoders; the shift
 // chart as CSV, JSON and SVG. Each links to the figure's view on the page that explores it.
 
-import { csvTable, fileName, jsonText, sizeName, standaloneSvg } from '../../shared/export.js';
+import { csvTable, fileName, filtersCsv, jsonText, sizeName, standaloneSvg } from '../../shared/export.js';
 import { mapPng } from '../../shared/map-png.js';
 import '../../shared/share-menu.js';
 import { embedOf } from '../../embed/shared/snippets.js';
@@ -86,6 +86,55 @@ export function shareShift(curve, stem, link) {
         filename: fileName(stem, 'svg'),
         mime: 'image/svg+xml',
         make: async () => standaloneSvg(document.querySelector('#shift-chart svg[role=img]'), `Shift experiment at y ${curve.corner[0]}, x ${curve.corner[1]}`),
+      },
+    ],
+    embed: null,
+  });
+}
+
+/**
+ * The toolbar under the detectors' mean filters: every filter shown, by model, as JSON and
+ * one CSV row per weight.
+ * @param {{model: string, layer: string, kernel: [number, number], values: number[], left_right: number, top_bottom: number}[]} filters
+ * @param {() => string} link
+ */
+export function shareFilters(filters, link) {
+  const stem = ['detectors', 'mean-filters'];
+  document.getElementById('share-filters').configure({
+    link,
+    downloads: () => [
+      { label: 'JSON — the filters, by model', filename: fileName(stem, 'json'), mime: 'application/json', make: async () => jsonText(filters) },
+      { label: 'CSV — one row per weight (model, layer, row, column)', filename: fileName(stem, 'csv'), mime: 'text/csv', make: async () => filtersCsv(filters, { withModel: true }) },
+    ],
+    embed: null,
+  });
+}
+
+/**
+ * The toolbar under the average-precision table: the model cards' figures (the shipped run,
+ * and the range over the repeats) and the paper's quoted ones, as JSON and CSV.
+ * @param {{detector: string, source: string, metrics: Record<string, {shipped: number, low: number, high: number, runs: number}|null>}[]} rows
+ * @param {() => string} link
+ */
+export function shareAp(rows, link) {
+  const fields = ['ap20', 'ap50', 'ap75', 'detection_rate'];
+  const stem = ['detectors', 'average-precision'];
+  document.getElementById('share-ap').configure({
+    link,
+    downloads: () => [
+      { label: 'JSON — every row, with the runs', filename: fileName(stem, 'json'), mime: 'application/json', make: async () => jsonText(rows) },
+      {
+        label: 'CSV — one row per detector (shipped run; low and high over the runs)',
+        filename: fileName(stem, 'csv'),
+        mime: 'text/csv',
+        make: async () =>
+          csvTable(
+            ['detector', 'source', ...fields.flatMap((f) => [f, `${f}_low`, `${f}_high`, `${f}_runs`])],
+            rows.map((row) => [row.detector, row.source, ...fields.flatMap((f) => {
+              const m = row.metrics[f];
+              return m ? [m.shipped, m.low, m.high, String(m.runs)] : [null, null, null, null];
+            })]),
+          ),
       },
     ],
     embed: null,
