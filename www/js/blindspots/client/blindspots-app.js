@@ -14,7 +14,7 @@ import { acceptDroppedFile } from '../../shared/drop-zone.js';
 import './grid-view.js';
 import { embedOf } from '../../embed/shared/snippets.js';
 import { gridProfiles } from '../shared/grid-draw.js';
-import { csvTable, fileName, jsonText, standaloneSvg } from '../../shared/export.js';
+import { csvTable, jsonText, standaloneSvg } from '../../shared/export.js';
 import { mapPng } from '../../shared/map-png.js';
 import '../../shared/share-menu.js';
 
