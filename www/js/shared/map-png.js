@@ -96,3 +96,24 @@ export async function mapPng({ rgba, height, width, colorbar, low, high, scale, 
   ctx.fillText(barTitle, barX, top + barH + 6);
   return canvas.convertToBlob({ type: 'image/png' });
 }
+
+/**
+ * A worker's reply to a download of a map it holds (a WASM MapView: nothing is recomputed):
+ * 'npy' and 'csv' are the core's encoders (the CLI's bytes), 'png' the map in its colours
+ * with the colour bar. The explorer's, the Model page's and the paper's workers answer with it.
+ * @param {any} engine engine.js's API @param {any} map a MapView
+ * @param {'npy'|'csv'|'png'} format
+ * @param {{low: number, high: number, scale: string, colormap: string, barTitle: string, title: string}} [png]
+ *   png only: what the page shows around the map
+ * @returns {Promise<{result: {bytes: ArrayBuffer}, transfer: ArrayBuffer[]}>}
+ */
+export async function exportMapView(engine, map, format, png) {
+  let bytes;
+  if (format === 'npy') bytes = map.npy();
+  else if (format === 'csv') bytes = new TextEncoder().encode(map.csv());
+  else if (format === 'png') {
+    const blob = await mapPng({ rgba: map.rgba(), height: map.height, width: map.width, colorbar: engine.colorbar(png.colormap, 256), ...png });
+    bytes = new Uint8Array(await blob.arrayBuffer());
+  } else throw new Error(`unknown export format ${format}`);
+  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+}

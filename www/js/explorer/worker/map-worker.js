@@ -11,7 +11,7 @@
 
 import { loadEngine, problemOf } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
-import { mapPng } from '../../shared/map-png.js';
+import { exportMapView } from '../../shared/map-png.js';
 import { serve } from '../../shared/worker-protocol.js';
 import { viewportOf } from '../shared/viewport.js';
 
@@ -226,20 +226,7 @@ const handlers = {
 async function exportMap(engine, { figure, key, format, png }) {
   const map = panelsOf(figure)[key]?.map;
   if (!map) throw new Error('there is no map on screen to export yet');
-  let bytes;
-  if (format === 'npy') bytes = map.npy();
-  else if (format === 'csv') bytes = new TextEncoder().encode(map.csv());
-  else if (format === 'png') {
-    const blob = await mapPng({
-      rgba: map.rgba(),
-      height: map.height,
-      width: map.width,
-      colorbar: engine.colorbar(png.colormap, 256),
-      ...png,
-    });
-    bytes = new Uint8Array(await blob.arrayBuffer());
-  } else throw new Error(`unknown export format ${format}`);
-  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+  return exportMapView(engine, map, format, png);
 }
 handlers.exportMap = exportMap;
 

@@ -5,7 +5,7 @@
 
 import { attempt, loadEngine } from '../../engine/engine.js';
 import { Lru } from '../../shared/lru.js';
-import { mapPng } from '../../shared/map-png.js';
+import { exportMapView } from '../../shared/map-png.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
 
 /** @type {any} the WASM Model, or null before one is opened */
@@ -126,14 +126,7 @@ const handlers = {
  */
 async function exportMap(engine, { format, png }) {
   if (!view) throw new Error('there is no utilization map on screen to export');
-  let bytes;
-  if (format === 'npy') bytes = view.npy();
-  else if (format === 'csv') bytes = new TextEncoder().encode(view.csv());
-  else if (format === 'png') {
-    const blob = await mapPng({ rgba: view.rgba(), height: view.height, width: view.width, colorbar: engine.colorbar(png.colormap, 256), ...png });
-    bytes = new Uint8Array(await blob.arrayBuffer());
-  } else throw new Error(`unknown export format ${format}`);
-  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+  return exportMapView(engine, view, format, png);
 }
 handlers.exportMap = exportMap;
 

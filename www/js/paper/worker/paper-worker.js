@@ -6,7 +6,7 @@
 
 import { loadEngine } from '../../engine/engine.js';
 import { nextTask, serve } from '../../shared/worker-protocol.js';
-import { mapPng } from '../../shared/map-png.js';
+import { exportMapView } from '../../shared/map-png.js';
 
 /** @type {Map<string, any>} zoo name → Network */
 const networks = new Map();
@@ -106,14 +106,7 @@ const handlers = {
 async function exportMap(engine, { figure, format, png }) {
   const view = views.get(figure);
   if (!view) throw new Error('this figure has no map yet');
-  let bytes;
-  if (format === 'npy') bytes = view.npy();
-  else if (format === 'csv') bytes = new TextEncoder().encode(view.csv());
-  else if (format === 'png') {
-    const blob = await mapPng({ rgba: view.rgba(), height: view.height, width: view.width, colorbar: engine.colorbar(png.colormap, 256), ...png });
-    bytes = new Uint8Array(await blob.arrayBuffer());
-  } else throw new Error(`unknown export format ${format}`);
-  return { result: { bytes: bytes.buffer }, transfer: [bytes.buffer] };
+  return exportMapView(engine, view, format, png);
 }
 handlers.exportMap = exportMap;
 
