@@ -445,3 +445,18 @@ test('paper: each utilization figure exports its map as the core encodes it, and
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('benchmark: the results as JSON (window.benchResults) and one CSV row per case', { timeout: 400000 }, async () => {
+  const { page, context, log } = await openPage(env.browser, env.origin, '/bench.html');
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#bench-status').textContent), null, { timeout: 360000 });
+  const results = await page.evaluate(() => window.benchResults);
+  const json = await download(page, '#share-bench', /\.json$/);
+  assert.match(json.name, /^padlens_bench_\d{4}-\d\d-\d\d\.json$/);
+  assert.deepEqual(JSON.parse(json.bytes), results);
+  const rows = csvObjects((await download(page, '#share-bench', /\.csv$/)).bytes);
+  assert.deepEqual(rows.map((r) => `${r.network} ${r.size} ${r.padding}`), results.cases.map((c) => `${c.arch} ${c.size} ${c.mode}`));
+  assert.equal(Number(rows[0].compute_median), results.cases[0].compute.median);
+  assert.equal(Number(rows[3].colorbar_median), results.cases[3].extra.colorbar.median);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

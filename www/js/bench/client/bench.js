@@ -5,7 +5,9 @@
 // Publishes everything as window.benchResults for tests/e2e/run-bench.mjs.
 
 import { loadEngine } from '../../engine/engine.js';
+import { csvTable, fileName, jsonText } from '../../shared/export.js';
 import { scrollHint } from '../../shared/scroll-hint.js';
+import '../../shared/share-menu.js';
 
 const CASES = [
   { arch: 'resnet50', size: 224, mode: 'zeros' },
@@ -167,6 +169,31 @@ async function main() {
     cases,
   };
   status.textContent = `Done: ${CASES.length} cases, ${TIMED_RUNS} samples each.`;
+  shareResults(window.benchResults);
+}
+
+/** The results' downloads: everything as JSON (as window.benchResults), the cases as CSV. */
+function shareResults(results) {
+  const timings = ['compute', 'colour', 'draw', 'total', 'withDraw'];
+  const extras = ['layerNames', 'sizeLimits', 'summaryProfiles', 'colorbar'];
+  const stem = ['padlens', 'bench', results.date.slice(0, 10)];
+  document.querySelector('#share-bench').configure({
+    link: () => location.href,
+    downloads: () => [
+      { label: 'JSON — every result, with the browser and settings', filename: fileName(stem, 'json'), mime: 'application/json', make: async () => jsonText(results) },
+      {
+        label: 'CSV — one row per case (milliseconds)',
+        filename: fileName(stem, 'csv'),
+        mime: 'text/csv',
+        make: async () =>
+          csvTable(
+            ['network', 'size', 'padding', ...timings.flatMap((t) => [`${t}_median`, `${t}_min`]), ...extras.map((e) => `${e}_median`)],
+            results.cases.map((c) => [c.arch, String(c.size), c.mode, ...timings.flatMap((t) => [c[t].median, c[t].min]), ...extras.map((e) => c.extra[e].median)]),
+          ),
+      },
+    ],
+    embed: null,
+  });
 }
 
 main().catch((error) => {
