@@ -14,14 +14,18 @@ import { drawDownstream, drawFigures, stepKeys } from '../../explainer/client/fi
 import '../../explainer/client/grids.js';
 import '../../explainer/client/steps.js';
 import { EXPLAINER_ATTRIBUTES, explainerHashOf } from '../shared/attributes.js';
-import { siteUrl, styledShadow } from './shadow.js';
+import { coalesced, siteUrl, styledShadow } from './shadow.js';
 
 class PadlensExplainerEmbed extends HTMLElement {
   static observedAttributes = EXPLAINER_ATTRIBUTES;
 
   #els = null;
   #ready = null;
-  #queued = false;
+  /** Opens the attributes' state again after they change, once per task. */
+  #queue = coalesced(async () => {
+    await this.#ready;
+    this.#open();
+  }, (error) => this.#fail(error));
   #engine = null;
   #catalog = null;
   /** What is on screen: {state, explanation, pixel} (the core's Explanation and PixelExplanation). */
@@ -68,20 +72,6 @@ class PadlensExplainerEmbed extends HTMLElement {
     figure.addEventListener('step-change', ({ detail }) => this.#step(detail.index));
     // The keys act while the focus is in the figure: the host page keeps its own.
     figure.addEventListener('keydown', (event) => stepKeys(event, this.#els.steps));
-  }
-
-  #queue() {
-    if (this.#queued) return;
-    this.#queued = true;
-    queueMicrotask(async () => {
-      this.#queued = false;
-      try {
-        await this.#ready;
-        this.#open();
-      } catch (error) {
-        this.#fail(error);
-      }
-    });
   }
 
   /** The state the attributes ask for, over their preset; what cannot be read, said. */

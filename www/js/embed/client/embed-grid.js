@@ -13,7 +13,7 @@ import { backgroundCanvas, decodeImage } from '../../blindspots/client/images.js
 import '../../blindspots/client/grid-view.js';
 import { formatPercent } from '../../shared/draw.js';
 import { GRID_ATTRIBUTES, gridHashOf, splitSize } from '../shared/attributes.js';
-import { siteUrl, styledShadow } from './shadow.js';
+import { coalesced, siteUrl, styledShadow } from './shadow.js';
 
 const MODELS_URL = new URL('../../../models/', import.meta.url);
 /** How often a grid that is filling in is redrawn, in ms (as the Blind spots page). */
@@ -55,7 +55,8 @@ class PadlensGridEmbed extends HTMLElement {
   #els = null;
   #ready = null;
   #generation = 0;
-  #queued = false;
+  /** Draws again after attribute changes, once per task. */
+  #queue = coalesced(() => this.#update(), (error) => this.#showError(problemOf(error).message));
 
   connectedCallback() {
     this.#ready ??= this.#build();
@@ -79,15 +80,6 @@ class PadlensGridEmbed extends HTMLElement {
     root.append(figure);
     const q = (selector) => figure.querySelector(selector);
     this.#els = { error: q('.embed-error'), view: q('padlens-grid-view'), rate: q('.embed-rate'), open: q('.embed-credit a') };
-  }
-
-  #queue() {
-    if (this.#queued) return;
-    this.#queued = true;
-    queueMicrotask(() => {
-      this.#queued = false;
-      this.#update().catch((error) => this.#showError(problemOf(error).message));
-    });
   }
 
   /** The request for the core and how to show its grid, from the attributes and the model's defaults. */

@@ -12,9 +12,9 @@
 import { decodeHash, describe, encodeHash, localError, queryOf, sourceOf } from '../../explorer/shared/state.js';
 import { LatestOnly } from '../../shared/bridge.js';
 import { MAP_ATTRIBUTES, mapHashOf } from '../shared/attributes.js';
-import '../../explorer/client/map-view.js';
+import { ratioData } from '../../explorer/client/map-view.js';
 import { attach, detach, request } from './map-service.js';
-import { siteUrl, styledShadow } from './shadow.js';
+import { coalesced, siteUrl, styledShadow } from './shadow.js';
 
 let nextFigure = 1;
 
@@ -27,7 +27,8 @@ class PadlensMapEmbed extends HTMLElement {
   /** Building, then attaching: settles once the figure can draw. */
   #ready = null;
   #latest = new LatestOnly((payload) => request('view', payload), {});
-  #updateQueued = false;
+  /** Draws again after attribute changes made together (a script setting three), once. */
+  #queueUpdate = coalesced(() => this.#update(), (error) => this.#fail(error));
   #generation = 0;
   /** Left the page: the worker has let go of its canvases. */
   #detached = false;
@@ -97,16 +98,6 @@ class PadlensMapEmbed extends HTMLElement {
     });
   }
 
-  /** Attribute changes made together (a script setting three) draw once. */
-  #queueUpdate() {
-    if (this.#updateQueued) return;
-    this.#updateQueued = true;
-    queueMicrotask(() => {
-      this.#updateQueued = false;
-      this.#update().catch((error) => this.#fail(error));
-    });
-  }
-
   /** The explorer's state for the attributes, with its defaults for what they leave out. */
   get state() {
     return this.#catalog && decodeHash(mapHashOf((name) => this.getAttribute(name)), this.#catalog);
@@ -170,19 +161,7 @@ class PadlensMapEmbed extends HTMLElement {
       }
       maps[key].stale = !map.ok && !map.fallback;
     }
-    if (result.ratio) {
-      const a = result.maps.a.shown;
-      const b = result.maps.b.shown;
-      const sameSize = a.height === b.height && a.width === b.width;
-      maps.ratio.show({
-        kind: 'ratio',
-        ...result.ratio,
-        reference: 'none',
-        scale: 'log',
-        colorbar: result.ratioColorbar,
-        caption: sameSize ? 'raw counts, pixel by pixel' : `raw counts on the common ${result.ratio.height}×${result.ratio.width} region, centres aligned`,
-      });
-    }
+    if (result.ratio) maps.ratio.show(ratioData(result.ratio, result.ratioColorbar, result.maps.a.shown, result.maps.b.shown));
     this.#els.note.textContent = notes.join(' ');
     this.#els.note.hidden = notes.length === 0;
     this.#els.error.textContent = errors.join(' ');

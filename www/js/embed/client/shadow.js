@@ -38,3 +38,26 @@ export async function styledShadow(host, sheets) {
 export function siteUrl(page, hash) {
   return `${new URL(page, SITE_ROOT).href}#${hash}`;
 }
+
+/**
+ * A figure's redraw, coalesced: calls made in the same task (a script setting three
+ * attributes, connecting and setting them) run `work` once, in a microtask; its failure goes
+ * to `onError`, to be said in the figure.
+ * @param {() => Promise<void>|void} work @param {(error: any) => void} onError
+ * @returns {() => void}
+ */
+export function coalesced(work, onError) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(async () => {
+      queued = false;
+      try {
+        await work();
+      } catch (error) {
+        onError(error);
+      }
+    });
+  };
+}

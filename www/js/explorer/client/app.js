@@ -13,7 +13,7 @@ import { formatCount, formatNumber } from '../../shared/draw.js';
 import { decodeHash, describe, encodeHash, localError, queryOf, sourceOf } from '../shared/state.js';
 import './config-panel.js';
 import { initExports } from './exports.js';
-import './map-view.js';
+import { ratioData } from './map-view.js';
 import './profile-plot.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -273,16 +273,7 @@ function show(result, state, newest) {
     if (newest && 'ok' in map) maps[key].stale = !map.ok;
   }
   if (result.ratio) {
-    const { height, width } = result.ratio;
-    const sameSize = shown.a.height === shown.b.height && shown.a.width === shown.b.width;
-    maps.ratio.show({
-      kind: 'ratio',
-      ...result.ratio,
-      reference: 'none',
-      scale: 'log',
-      colorbar: result.ratioColorbar,
-      caption: sameSize ? 'raw counts, pixel by pixel' : `raw counts on the common ${height}×${width} region, centres aligned`,
-    });
+    maps.ratio.show(ratioData(result.ratio, result.ratioColorbar, shown.a, shown.b));
     maps.ratio.stale = false;
     shownRatio = result.ratio;
   } else if (newest && state.compare) {

@@ -40,6 +40,25 @@ const PINCH_STEP = 1.25;
  * @property {{a: number[], b: number[]}} [offsets] ratio maps: where the compared region starts in A and B
  */
 
+/**
+ * What the ratio panel shows for the map worker's ratio of A and B (its `ratio` and
+ * `ratioColorbar`): log scale centred at 1, and a caption saying which pixels were divided.
+ * @param {{height: number, width: number}} ratio @param {Uint8Array} colorbar
+ * @param {{height: number, width: number}} a @param {{height: number, width: number}} b the maps divided
+ * @returns {MapData}
+ */
+export function ratioData(ratio, colorbar, a, b) {
+  const sameSize = a.height === b.height && a.width === b.width;
+  return {
+    kind: 'ratio',
+    ...ratio,
+    reference: 'none',
+    scale: 'log',
+    colorbar,
+    caption: sameSize ? 'raw counts, pixel by pixel' : `raw counts on the common ${ratio.height}×${ratio.width} region, centres aligned`,
+  };
+}
+
 class PadlensMapView extends HTMLElement {
   /** @type {MapData|null} */
   #data = null;
